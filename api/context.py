@@ -1,0 +1,59 @@
+"""Process-wide resources, built once in the app's lifespan (and by the worker)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from config import Settings
+from repositories import audit
+from repositories.db import make_engine, make_sessionmaker, unit_of_work
+from repositories.models import AppSetting
+from services.auth import LoginGuard, TokenCodec
+from services.authz import AccessControl
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: Redis
+    access: AccessControl
+    codec: TokenCodec
+    guard: LoginGuard
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+async def _jwt_secret(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> str:
+    """The configured secret, or one generated once per deployment and kept in the database."""
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            insert(AppSetting)
+            .values(key="jwt_secret", value={"secret": secrets.token_urlsafe(48)})
+            .on_conflict_do_nothing()
+        )
+        value = await session.scalar(select(AppSetting.value).where(AppSetting.key == "jwt_secret"))
+    assert value is not None
+    return str(value["secret"])
+
+
+async def build_context(settings: Settings) -> AppContext:
+    audit.install()
+    engine = make_engine(settings)
+    sessions = make_sessionmaker(engine)
+    redis = Redis.from_url(settings.redis_url)
+    access = AccessControl(engine, sessions, redis, settings.authz_refresh_seconds)
+    await access.reload()
+    codec = TokenCodec(await _jwt_secret(settings, sessions), settings.access_token_minutes)
+    return AppContext(settings, engine, sessions, redis, access, codec, LoginGuard(settings, redis))

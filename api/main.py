@@ -1,0 +1,78 @@
+"""The FastAPI application: /api/v1 routers plus the built SPA."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse, ORJSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api import errors, logging as api_logging
+from api.context import build_context
+from api.routers import auth, regions, users
+from config import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    api_logging.configure(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ctx = await build_context(settings)
+        try:
+            yield
+        finally:
+            await app.state.ctx.close()
+
+    app = FastAPI(
+        title="L2C CRM API",
+        version="1.0.0",
+        description="Leads-to-Cash sales CRM. Errors are RFC 9457 problem+json; lists use keyset "
+        "pagination ({items, next_cursor}); writes accept Idempotency-Key; updates accept If-Match.",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+    app.add_middleware(api_logging.RequestLogMiddleware)
+
+    v1 = APIRouter(prefix="/api/v1")
+    for module in (auth, users, regions):
+        v1.include_router(module.router)
+
+    @v1.get("/health", tags=["system"], operation_id="health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(v1)
+    _mount_spa(app, ROOT / settings.frontend_dist)
+    return app
+
+
+def _mount_spa(app: FastAPI, dist: Path) -> None:
+    """Serve the built SPA; every non-API path falls back to index.html (client routing)."""
+    index = dist / "index.html"
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False, response_model=None)
+    async def spa(path: str) -> Response:
+        if path.startswith("api/"):
+            return ORJSONResponse(
+                {"type": "https://l2c-crm.dev/problems/not-found", "title": "Not found", "status": 404},
+                status_code=404,
+                media_type="application/problem+json",
+            )
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and dist.resolve() in candidate.parents:
+            return FileResponse(candidate)
+        if index.is_file():
+            return FileResponse(index)
+        return ORJSONResponse({"detail": "SPA not built: run `make frontend`"}, status_code=404)

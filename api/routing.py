@@ -1,0 +1,82 @@
+"""The one transaction boundary of the API (after polar's AutoCommitAPIRoute).
+
+Each request gets one session. The handler runs; if it answers 2xx/3xx the session commits
+*before* the response is sent, then the after-commit callbacks run; any error rolls back, so
+nothing is half-written. POST requests with an `Idempotency-Key` store their response in the
+same transaction (Stripe semantics: same key + same request → same response; same key +
+different request → 422).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.deps import authenticate_optional
+from api.errors import problem
+from repositories import idempotency
+from repositories.db import run_after_commit
+
+_REPLAYED_HEADERS = ("content-type", "etag", "location")
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            ctx = request.app.state.ctx
+            session = ctx.sessions()
+            request.state.session = session
+            try:
+                key = request.headers.get("idempotency-key") if request.method == "POST" else None
+                owner = None
+                if key:
+                    principal = await authenticate_optional(request)
+                    owner = f"{principal.kind}:{principal.api_key_id or principal.user_id}" if principal else (
+                        "anonymous:" + (request.client.host if request.client else "-")
+                    )
+                    if len(key) > 255:
+                        return problem(422, "Invalid input", "Idempotency-Key is too long", "validation-error",
+                                       errors=[{"field": "Idempotency-Key", "message": "at most 255 characters"}])
+                    body = await request.body()
+                    digest = hashlib.sha256(
+                        request.method.encode() + b" " + request.url.path.encode() + b"?"
+                        + request.url.query.encode() + b"\n" + body
+                    ).hexdigest()
+                    stored = await idempotency.claim(session, owner, key, request.method, request.url.path, digest)
+                    if stored is not None:
+                        await session.rollback()
+                        if stored.request_hash != digest:
+                            return problem(
+                                422, "Idempotency-Key reused with a different request",
+                                "This Idempotency-Key was already used for another request body or path",
+                                "idempotency-mismatch",
+                                errors=[{"field": "Idempotency-Key", "message": "already used with another request"}],
+                            )
+                        headers = dict(stored.headers or {})
+                        headers["Idempotent-Replayed"] = "true"
+                        return Response(stored.body or b"", status_code=stored.status_code or 200, headers=headers)
+                response = await original(request)
+                if response.status_code < 400:
+                    if key and owner:
+                        await idempotency.complete(
+                            session, owner, key, response.status_code, bytes(response.body),
+                            {k: v for k, v in response.headers.items() if k in _REPLAYED_HEADERS},
+                        )
+                    await session.commit()
+                    await run_after_commit(session)
+                else:
+                    await session.rollback()
+                return response
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                await session.close()
+
+        return handler

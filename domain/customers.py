@@ -1,0 +1,98 @@
+"""Customer, contact, follow-up and tag vocabulary and pure rules (seed 003)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CustomerKind(StrEnum):
+    ENTERPRISE = "enterprise"
+    INDIVIDUAL = "individual"
+
+
+class CustomerLevel(StrEnum):
+    NORMAL = "normal"
+    KA = "KA"
+    SKA = "SKA"
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "resident_id"
+    PASSPORT = "passport"
+    HK_MACAO_PERMIT = "hk_macao_permit"
+    TAIWAN_PERMIT = "taiwan_permit"
+    OTHER = "other"
+
+
+class CompanySize(StrEnum):
+    MICRO = "1-19"
+    SMALL = "20-99"
+    MEDIUM = "100-499"
+    LARGE = "500-999"
+    XLARGE = "1000+"
+
+
+class DecisionRole(StrEnum):
+    DECISION_MAKER = "decision_maker"
+    INFLUENCER = "influencer"
+    USER = "user"
+    GATEKEEPER = "gatekeeper"
+    OTHER = "other"
+
+
+class Attitude(StrEnum):
+    SUPPORTER = "supporter"
+    NEUTRAL = "neutral"
+    OPPONENT = "opponent"
+
+
+class FollowUpKind(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    MESSAGE = "message"
+    MEETING = "meeting"
+    EMAIL = "email"
+
+
+DEFAULT_TIERS = (
+    # code, name (zh), days without follow-up before recycling (PRODUCT.md)
+    ("A", "A 类（重点）", 30),
+    ("B", "B 类", 15),
+    ("C", "C 类", 7),
+    ("D", "D 类", 7),
+    ("E", "E 类", 3),
+)
+
+DEFAULT_MIN_CONTACTS = 2
+
+
+def contact_warnings(kind: CustomerKind, contact_count: int, min_contacts: int) -> list[dict[str, str]]:
+    """Seed 001: an enterprise customer should have at least N contacts (default 2)."""
+    if kind is CustomerKind.ENTERPRISE and contact_count < min_contacts:
+        return [
+            {
+                "code": "min_contacts",
+                "message": f"企业客户至少需要 {min_contacts} 位联系人（当前 {contact_count} 位）"
+                f" / enterprise customers need at least {min_contacts} contacts (has {contact_count})",
+            }
+        ]
+    return []
+
+
+def would_create_cycle(node_id: object, new_parent_id: object | None, parent_of: dict) -> bool:
+    """True if making `new_parent_id` the parent of `node_id` closes a loop (trees: teams,
+    departments, customer parents, contact reports_to)."""
+    seen = set()
+    cursor = new_parent_id
+    while cursor is not None:
+        if cursor == node_id or cursor in seen:
+            return True
+        seen.add(cursor)
+        cursor = parent_of.get(cursor)
+    return False

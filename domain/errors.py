@@ -1,0 +1,85 @@
+"""Typed domain errors. api/errors.py maps each family to an HTTP status and an RFC 9457 body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class. `code` is a stable machine-readable slug used as the problem `type`."""
+
+    code = "domain-error"
+    title = "Request could not be processed"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    code = "not-found"
+    title = "Not found"
+
+    def __init__(self, entity: str, entity_id: object | None = None) -> None:
+        super().__init__(f"{entity} not found" if entity_id is None else f"{entity} {entity_id} not found")
+        self.entity = entity
+
+
+class FieldError(DomainError):
+    """Input that parses but breaks a rule of a named field (422 with `errors`)."""
+
+    code = "validation-error"
+    title = "Invalid input"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.errors = [{"field": field, "message": message}]
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class DuplicateRecord(Conflict):
+    """A unique business key (USCC, mobile, username…) is already taken."""
+
+    code = "duplicate"
+    title = "Duplicate record"
+
+    def __init__(self, field: str, message: str, existing_id: object | None = None) -> None:
+        super().__init__(message, field=field, existing_id=str(existing_id) if existing_id else None)
+        self.field = field
+        self.existing_id = existing_id
+
+
+class StaleVersion(DomainError):
+    code = "stale-version"
+    title = "The record was changed by someone else"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class AuthenticationFailed(DomainError):
+    code = "unauthorized"
+    title = "Authentication failed"
+
+
+class TooManyAttempts(DomainError):
+    code = "too-many-attempts"
+    title = "Too many attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many attempts, try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+class RuleViolation(DomainError):
+    """A business rule refuses the action (e.g. deleting a team that still has members)."""
+
+    code = "rule-violation"
+    title = "Not allowed by a business rule"

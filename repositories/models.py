@@ -1,0 +1,413 @@
+"""SQLAlchemy mappings: the tables. Relationships use lazy="raise" (async sessions load explicitly)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {uuid.UUID: UUID(as_uuid=True), dict[str, Any]: JSONB}
+
+
+def _uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+def _updated() -> Mapped[datetime]:
+    return mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class Versioned:
+    """Optimistic locking: `version` is the ETag; SQLAlchemy bumps it and checks it on UPDATE."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+# --- organisation -------------------------------------------------------------------------
+
+
+class Region(Base):
+    """GB/T 2260 administrative divisions: province (1) → city (2) → district (3)."""
+
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    level: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+
+
+class Department(Versioned, Base):
+    __tablename__ = "departments"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class SalesZone(Versioned, Base):
+    """战区: a region with its own pool, reps, managers and weekly allocation quota."""
+
+    __tablename__ = "sales_zones"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    province_codes: Mapped[list[str]] = mapped_column(ARRAY(String(12)), nullable=False, server_default="{}")
+    city_codes: Mapped[list[str]] = mapped_column(ARRAY(String(12)), nullable=False, server_default="{}")
+    leader_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+    weekly_quota: Mapped[int] = mapped_column(Integer, nullable=False, server_default="500")
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Team(Versioned, Base):
+    __tablename__ = "teams"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    zone_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sales_zones.id"), nullable=False, index=True)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    manager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (UniqueConstraint("zone_id", "name", name="uq_teams_zone_name"),)
+
+
+class User(Versioned, Base):
+    __tablename__ = "users"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    on_leave: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    department_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    zone_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"
+    )
+    password_changed_at: Mapped[datetime] = _created()
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        Index("uq_users_username_lower", func.lower(username), unique=True),
+        Index("uq_users_mobile", "mobile", unique=True, postgresql_where=text("mobile IS NOT NULL")),
+    )
+
+
+class TeamMembership(Base):
+    """History of a user's team: one open row (ended_at NULL) per user."""
+
+    __tablename__ = "team_memberships"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), nullable=False)
+    started_at: Mapped[datetime] = _created()
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (Index("ix_team_memberships_user", "user_id", "started_at"),)
+
+
+# --- identity -------------------------------------------------------------------------------
+
+
+class RefreshToken(Base):
+    """Rotating refresh tokens, stored hashed. A family shares the login; reuse of a rotated
+    token revokes the whole family (theft detection)."""
+
+    __tablename__ = "refresh_tokens"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    role: Mapped[str] = mapped_column(String(64), nullable=False)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Role(Base):
+    """Role metadata; the role's rules live in casbin_rule."""
+
+    __tablename__ = "roles"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100), nullable=False)
+    builtin: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    created_at: Mapped[datetime] = _created()
+
+
+class CasbinRule(Base):
+    """Table of casbin-async-sqlalchemy-adapter (same columns as the adapter's own model)."""
+
+    __tablename__ = "casbin_rule"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ptype: Mapped[str | None] = mapped_column(String(255))
+    v0: Mapped[str | None] = mapped_column(String(255))
+    v1: Mapped[str | None] = mapped_column(String(255))
+    v2: Mapped[str | None] = mapped_column(String(255))
+    v3: Mapped[str | None] = mapped_column(String(255))
+    v4: Mapped[str | None] = mapped_column(String(255))
+    v5: Mapped[str | None] = mapped_column(String(255))
+
+    def __str__(self) -> str:
+        """The policy line the adapter hands to Casbin ("p, role, resource, action, scope")."""
+        parts = [self.ptype or ""]
+        for value in (self.v0, self.v1, self.v2, self.v3, self.v4, self.v5):
+            if value is None:
+                break
+            parts.append(value)
+        return ", ".join(parts)
+
+
+class AppSetting(Base):
+    __tablename__ = "app_settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    updated_at: Mapped[datetime] = _updated()
+
+
+# --- cross-cutting --------------------------------------------------------------------------
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    actor_kind: Mapped[str] = mapped_column(String(16), nullable=False, server_default="user")
+    entity: Mapped[str] = mapped_column(String(40), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    # the customer (or other aggregate root) a child row belongs to, so a customer's history
+    # includes its contacts, follow-ups and tags
+    root_entity_id: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id", "id"),
+        Index("ix_audit_log_root", "root_entity_id", "id"),
+        Index("ix_audit_log_actor", "actor_id", "id"),
+    )
+
+
+class IdempotencyKey(Base):
+    """Stripe semantics: same key + same request → same response; other body → 422."""
+
+    __tablename__ = "idempotency_keys"
+    principal: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    method: Mapped[str] = mapped_column(String(8), nullable=False)
+    path: Mapped[str] = mapped_column(String(500), nullable=False)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    response_body: Mapped[bytes | None] = mapped_column()
+    response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (Index("ix_idempotency_keys_created", "created_at"),)
+
+
+# --- customers ------------------------------------------------------------------------------
+
+
+class CustomerTier(Base):
+    """客户分层: 5 configurable tiers, each with its own no-follow-up days before recycling."""
+
+    __tablename__ = "customer_tiers"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), nullable=False)
+    sort_order: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    no_follow_up_days: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Customer(Versioned, Base):
+    __tablename__ = "customers"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_bigrams: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), Computed("crm_bigrams(name)", persisted=True), nullable=True
+    )
+    short_name: Mapped[str | None] = mapped_column(String(100))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    country: Mapped[str] = mapped_column(String(2), nullable=False, server_default="CN")
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    city_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    address: Mapped[str | None] = mapped_column(String(300))
+    size: Mapped[str | None] = mapped_column(String(16))
+    company_type: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    fax: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(300))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    # individual customers
+    gender: Mapped[str | None] = mapped_column(String(8))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    id_type: Mapped[str | None] = mapped_column(String(20))
+    id_number: Mapped[str | None] = mapped_column(String(40))
+    occupation: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[str | None] = mapped_column(String(100))
+    education: Mapped[str | None] = mapped_column(String(50))
+    # ownership and classification: set by services only
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    zone_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales_zones.id"))
+    level: Mapped[str] = mapped_column(String(8), nullable=False, server_default="normal")
+    tier: Mapped[str | None] = mapped_column(ForeignKey("customer_tiers.code"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    last_followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint("kind IN ('enterprise', 'individual')", name="kind"),
+        CheckConstraint("level IN ('normal', 'KA', 'SKA')", name="level"),
+        Index("uq_customers_uscc", "uscc", unique=True, postgresql_where=text("uscc IS NOT NULL")),
+        Index("uq_customers_mobile", "mobile", unique=True, postgresql_where=text("mobile IS NOT NULL")),
+        Index("ix_customers_name_bigrams", "name_bigrams", postgresql_using="gin"),
+        Index("ix_customers_owner_updated", "owner_id", "updated_at", "id"),
+        Index("ix_customers_zone_updated", "zone_id", "updated_at", "id"),
+        Index("ix_customers_updated", "updated_at", "id"),
+        Index("ix_customers_created", "created_at", "id"),
+        Index("ix_customers_name", "name", "id"),
+        Index("ix_customers_last_follow", "last_followed_up_at", "id"),
+        Index("ix_customers_level", "level", "id"),
+        Index("ix_customers_tier", "tier", "id"),
+        Index("ix_customers_parent", "parent_id"),
+    )
+
+
+class Contact(Versioned, Base):
+    __tablename__ = "contacts"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    title: Mapped[str | None] = mapped_column(String(100))
+    department: Mapped[str | None] = mapped_column(String(100))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    wechat: Mapped[str | None] = mapped_column(String(64))
+    gender: Mapped[str | None] = mapped_column(String(8))
+    reports_to_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    decision_role: Mapped[str | None] = mapped_column(String(20))
+    attitude: Mapped[str | None] = mapped_column(String(12))
+    is_key_person: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (Index("ix_contacts_mobile", "mobile"),)
+
+
+class FollowUp(Versioned, Base):
+    """跟进记录. Attached to a customer now; lead/opportunity links arrive with their issues."""
+
+    __tablename__ = "follow_ups"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    happened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    next_step: Mapped[str | None] = mapped_column(String(500))
+    next_follow_up_on: Mapped[date | None] = mapped_column(Date)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (Index("ix_follow_ups_customer_happened", "customer_id", "happened_at", "id"),)
+
+
+class TagCategory(Base):
+    __tablename__ = "tag_categories"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(50), nullable=False, unique=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tag_categories.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(50), nullable=False)
+    color: Mapped[str | None] = mapped_column(String(16))
+    weight: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (UniqueConstraint("category_id", "name", name="uq_tags_category_name"),)
+
+
+class CustomerTag(Base):
+    """A tag on a customer, with how often it was applied (次数) and its weight (权重)."""
+
+    __tablename__ = "customer_tags"
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    weight: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    last_tagged_at: Mapped[datetime] = _created()
+    last_tagged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (Index("ix_customer_tags_tag", "tag_id", "customer_id"),)
