@@ -1,0 +1,77 @@
+import { QueryClientProvider } from "@tanstack/react-query";
+import { Result } from "antd";
+import { useState, type ReactNode } from "react";
+import { BrowserRouter, Navigate, Route, Routes } from "react-router";
+import { AuthProvider } from "./auth/AuthProvider";
+import { useAuth } from "./auth/context";
+import { RequireAuth } from "./auth/RequireAuth";
+import type { Action, Resource } from "./auth/permissions";
+import { useT } from "./i18n/context";
+import { I18nProvider } from "./i18n/I18nProvider";
+import { AppLayout } from "./layout/AppLayout";
+import { firstAllowedPath } from "./layout/menuConfig";
+import { CustomerDetailPage } from "./pages/customers/CustomerDetailPage";
+import { CustomerFormPage } from "./pages/customers/CustomerFormPage";
+import { CustomerListPage } from "./pages/customers/CustomerListPage";
+import { LoginPage } from "./pages/LoginPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { DepartmentsPage } from "./pages/org/DepartmentsPage";
+import { SalesZonesPage } from "./pages/org/SalesZonesPage";
+import { TeamsPage } from "./pages/org/TeamsPage";
+import { UsersPage } from "./pages/org/UsersPage";
+import { ApiKeysPage } from "./pages/settings/ApiKeysPage";
+import { RolesPage } from "./pages/settings/RolesPage";
+import { makeQueryClient } from "./queryClient";
+
+function Home() {
+  const { me } = useAuth();
+  const t = useT();
+  const path = firstAllowedPath(me?.permissions);
+  if (path) return <Navigate to={path} replace />;
+  return <Result status="info" title={t("app.title")} subTitle={me?.user.display_name} />;
+}
+
+/** Renders the page only for users allowed to use it (others get the not-found page). */
+function Allowed({ resource, action, children }: { resource: Resource; action: Action; children: ReactNode }) {
+  const { can } = useAuth();
+  return can(resource, action) ? <>{children}</> : <NotFoundPage />;
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route element={<RequireAuth />}>
+        <Route element={<AppLayout />}>
+          <Route index element={<Home />} />
+          <Route path="customers" element={<Allowed resource="customer" action="read"><CustomerListPage /></Allowed>} />
+          <Route path="customers/new" element={<Allowed resource="customer" action="create"><CustomerFormPage /></Allowed>} />
+          <Route path="customers/:id" element={<Allowed resource="customer" action="read"><CustomerDetailPage /></Allowed>} />
+          <Route path="customers/:id/edit" element={<Allowed resource="customer" action="update"><CustomerFormPage /></Allowed>} />
+          <Route path="org/departments" element={<Allowed resource="department" action="read"><DepartmentsPage /></Allowed>} />
+          <Route path="org/zones" element={<Allowed resource="sales_zone" action="read"><SalesZonesPage /></Allowed>} />
+          <Route path="org/teams" element={<Allowed resource="team" action="read"><TeamsPage /></Allowed>} />
+          <Route path="org/users" element={<Allowed resource="user" action="read"><UsersPage /></Allowed>} />
+          <Route path="settings/roles" element={<Allowed resource="role" action="manage"><RolesPage /></Allowed>} />
+          <Route path="settings/api-keys" element={<Allowed resource="api_key" action="read"><ApiKeysPage /></Allowed>} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Route>
+    </Routes>
+  );
+}
+
+export function App() {
+  const [queryClient] = useState(makeQueryClient);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <I18nProvider>
+        <BrowserRouter>
+          <AuthProvider>
+            <AppRoutes />
+          </AuthProvider>
+        </BrowserRouter>
+      </I18nProvider>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * Domain types derived from the generated OpenAPI paths (src/api/schema.d.ts), by path
+ * rather than by component name, so regenerating the schema keeps them stable.
+ */
+import type { paths } from "./schema";
+
+type JsonContent<R> = R extends { content: { "application/json": infer J } } ? J : never;
+
+/** JSON body of the success (200 or 201) response of an operation. */
+export type Ok<Op> = Op extends { responses: infer R }
+  ? R extends { 200: infer S }
+    ? JsonContent<S>
+    : R extends { 201: infer S }
+      ? JsonContent<S>
+      : never
+  : never;
+
+/** JSON request body of an operation. */
+export type Body<Op> = Op extends { requestBody?: infer B } ? JsonContent<NonNullable<B>> : never;
+
+export type Query<Op> = Op extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+
+type P = paths;
+export type TokenPair = Ok<P["/api/v1/auth/token"]["post"]>;
+export type Me = Ok<P["/api/v1/me"]["get"]>;
+export type Permissions = Me["permissions"];
+export type Scope = "own" | "team" | "zone" | "all";
+
+export type CustomerPage = Ok<P["/api/v1/customers"]["get"]>;
+export type CustomerListItem = CustomerPage["items"][number];
+export type CustomerQuery = Query<P["/api/v1/customers"]["get"]>;
+export type CustomerSort = NonNullable<CustomerQuery["sort"]>;
+export type Customer = Ok<P["/api/v1/customers/{customer_id}"]["get"]>;
+export type CustomerCreate = Body<P["/api/v1/customers"]["post"]>;
+export type CustomerUpdate = Body<P["/api/v1/customers/{customer_id}"]["patch"]>;
+export type CustomerKind = CustomerListItem["kind"];
+export type CustomerLevel = CustomerListItem["level"];
+export type CustomerTag = CustomerListItem["tags"][number];
+
+export type Contact = Ok<P["/api/v1/customers/{customer_id}/contacts"]["get"]>["items"][number];
+export type ContactIn = Body<P["/api/v1/customers/{customer_id}/contacts"]["post"]>;
+export type ContactUpdate = Body<P["/api/v1/contacts/{contact_id}"]["patch"]>;
+
+export type FollowUp = Ok<P["/api/v1/customers/{customer_id}/follow-ups"]["get"]>["items"][number];
+export type FollowUpIn = Body<P["/api/v1/customers/{customer_id}/follow-ups"]["post"]>;
+export type FollowUpKind = FollowUp["kind"];
+
+export type TagCategory = Ok<P["/api/v1/tag-categories"]["get"]>["items"][number];
+export type Tag = Ok<P["/api/v1/tags"]["get"]>["items"][number];
+export type AuditEntry = Ok<P["/api/v1/audit-log"]["get"]>["items"][number];
+
+export type Department = Ok<P["/api/v1/departments"]["get"]>["items"][number];
+export type SalesZone = Ok<P["/api/v1/sales-zones"]["get"]>["items"][number];
+export type SalesZoneIn = Body<P["/api/v1/sales-zones"]["post"]>;
+export type Team = Ok<P["/api/v1/teams"]["get"]>["items"][number];
+export type TeamIn = Body<P["/api/v1/teams"]["post"]>;
+export type User = Ok<P["/api/v1/users"]["get"]>["items"][number];
+export type UserCreate = Body<P["/api/v1/users"]["post"]>;
+export type UserUpdate = Body<P["/api/v1/users/{user_id}"]["patch"]>;
+export type Membership = Ok<P["/api/v1/users/{user_id}/memberships"]["get"]>["items"][number];
+export type Region = Ok<P["/api/v1/regions"]["get"]>["items"][number];
+export type Role = Ok<P["/api/v1/roles"]["get"]>["items"][number];
+export type Policy = Role["policies"][number];
+export type PermissionCatalog = Ok<P["/api/v1/permissions/catalog"]["get"]>;
+export type ApiKey = Ok<P["/api/v1/api-keys"]["get"]>["items"][number];
+export type ApiKeyCreated = Ok<P["/api/v1/api-keys"]["post"]>;
+
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string | null;
+}

@@ -1,0 +1,22 @@
+import type { Permissions } from "../api/types";
+
+export type Resource =
+  | "customer"
+  | "contact"
+  | "follow_up"
+  | "tag"
+  | "user"
+  | "team"
+  | "sales_zone"
+  | "department"
+  | "role"
+  | "api_key"
+  | "audit_log"
+  | "region";
+
+export type Action = "read" | "create" | "update" | "delete" | "export" | "manage";
+
+/** True when the user's roles grant `action` on `resource` at any data scope. */
+export function can(perms: Permissions | undefined | null, resource: Resource, action: Action): boolean {
+  return Boolean(perms?.[resource]?.[action]);
+}

@@ -1,0 +1,122 @@
+import {
+  ApartmentOutlined,
+  KeyOutlined,
+  LogoutOutlined,
+  SafetyOutlined,
+  SettingOutlined,
+  TeamOutlined,
+  TranslationOutlined,
+  UserOutlined,
+  ClusterOutlined,
+  GlobalOutlined,
+  ContactsOutlined,
+} from "@ant-design/icons";
+import { Button, Layout, Menu, Space, Typography, type MenuProps } from "antd";
+import type { ReactNode } from "react";
+import { Link, Outlet, useLocation } from "react-router";
+import { useAuth } from "../auth/context";
+import { useLang, useT } from "../i18n/context";
+import { isGroup, visibleMenu } from "./menuConfig";
+
+const ICONS: Record<string, ReactNode> = {
+  customers: <ContactsOutlined />,
+  org: <ApartmentOutlined />,
+  departments: <ClusterOutlined />,
+  zones: <GlobalOutlined />,
+  teams: <TeamOutlined />,
+  users: <UserOutlined />,
+  settings: <SettingOutlined />,
+  roles: <SafetyOutlined />,
+  "api-keys": <KeyOutlined />,
+};
+
+export function SideMenu() {
+  const { me } = useAuth();
+  const t = useT();
+  const location = useLocation();
+  const nodes = visibleMenu(me?.permissions);
+
+  const items: MenuProps["items"] = nodes.map((node) =>
+    isGroup(node)
+      ? {
+          key: node.key,
+          icon: ICONS[node.key],
+          label: t(node.label),
+          children: node.children.map((c) => ({
+            key: c.path,
+            icon: ICONS[c.key],
+            label: (
+              <Link to={c.path} data-testid={c.testId}>
+                {t(c.label)}
+              </Link>
+            ),
+          })),
+        }
+      : {
+          key: node.path,
+          icon: ICONS[node.key],
+          label: (
+            <Link to={node.path} data-testid={node.testId}>
+              {t(node.label)}
+            </Link>
+          ),
+        },
+  );
+  const selected = nodes
+    .flatMap((n) => (isGroup(n) ? n.children : [n]))
+    .filter((e) => location.pathname.startsWith(e.path))
+    .map((e) => e.path);
+
+  return (
+    <Menu
+      theme="dark"
+      mode="inline"
+      items={items}
+      selectedKeys={selected}
+      defaultOpenKeys={nodes.filter(isGroup).map((g) => g.key)}
+      data-testid="side-menu"
+    />
+  );
+}
+
+export function AppLayout() {
+  const { me, logout } = useAuth();
+  const { lang, setLang } = useLang();
+  const t = useT();
+
+  return (
+    <Layout style={{ minHeight: "100vh" }}>
+      <Layout.Sider breakpoint="lg" collapsible width={220}>
+        <div style={{ color: "#fff", padding: "16px 20px", fontWeight: 600, whiteSpace: "nowrap", overflow: "hidden" }}>
+          {t("app.title")}
+        </div>
+        <SideMenu />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header
+          style={{ background: "#fff", display: "flex", justifyContent: "flex-end", alignItems: "center", paddingInline: 24 }}
+        >
+          <Space size="middle">
+            <Typography.Text data-testid="current-user">
+              <UserOutlined /> {me?.user.display_name ?? me?.user.username}
+            </Typography.Text>
+            <Button
+              type="text"
+              icon={<TranslationOutlined />}
+              data-testid="lang-switch"
+              onClick={() => setLang(lang === "zh-CN" ? "en" : "zh-CN")}
+            >
+              {t("lang.switch")}
+            </Button>
+            <Button type="text" icon={<LogoutOutlined />} data-testid="logout" onClick={() => void logout()}>
+              {t("header.logout")}
+            </Button>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ margin: 16 }}>
+          <Outlet />
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,82 @@
+import { render, screen } from "@testing-library/react";
+import { MemoryRouter } from "react-router";
+import { describe, expect, it } from "vitest";
+import type { Me } from "../api/types";
+import { AuthContext, type AuthValue } from "../auth/context";
+import { can } from "../auth/permissions";
+import { I18nProvider } from "../i18n/I18nProvider";
+import { SideMenu } from "./AppLayout";
+import { firstAllowedPath, isGroup, visibleMenu } from "./menuConfig";
+
+const repPerms: Me["permissions"] = {
+  customer: { read: "own", create: "own", update: "own" },
+  contact: { read: "own", create: "own" },
+  follow_up: { read: "own", create: "own" },
+};
+
+const adminPerms: Me["permissions"] = Object.fromEntries(
+  ["customer", "contact", "follow_up", "tag", "user", "team", "sales_zone", "department", "api_key", "audit_log", "region"].map((r) => [
+    r,
+    { read: "all", create: "all", update: "all", delete: "all" },
+  ]),
+) as Me["permissions"];
+adminPerms.role = { read: "all", manage: "all" };
+
+function renderMenu(permissions: Me["permissions"]) {
+  const me = {
+    user: { id: "u1", username: "x", display_name: "X", is_active: true, zone_ids: [] },
+    roles: [],
+    permissions,
+  } as unknown as Me;
+  const value: AuthValue = {
+    me,
+    isAuthenticated: true,
+    can: (r, a) => can(permissions, r, a),
+    login: async () => undefined,
+    logout: async () => undefined,
+  };
+  return render(
+    <I18nProvider initial="zh-CN">
+      <AuthContext.Provider value={value}>
+        <MemoryRouter initialEntries={["/customers"]}>
+          <SideMenu />
+        </MemoryRouter>
+      </AuthContext.Provider>
+    </I18nProvider>,
+  );
+}
+
+describe("permission-aware menu", () => {
+  it("gives a rep only the customers entry", () => {
+    const nodes = visibleMenu(repPerms);
+    expect(nodes.map((n) => n.key)).toEqual(["customers"]);
+    expect(firstAllowedPath(repPerms)).toBe("/customers");
+  });
+
+  it("drops a group whose entries are all forbidden and keeps allowed ones", () => {
+    const perms = { ...repPerms, team: { read: "team" } } as Me["permissions"];
+    const org = visibleMenu(perms).find(isGroup);
+    expect(org?.children.map((c) => c.key)).toEqual(["teams"]);
+  });
+
+  it("needs the action, not just the resource (roles need manage)", () => {
+    const perms = { role: { read: "all" } } as Me["permissions"];
+    expect(visibleMenu(perms)).toEqual([]);
+    expect(firstAllowedPath(perms)).toBeNull();
+  });
+
+  it("renders only the allowed items, with Chinese labels", () => {
+    renderMenu(repPerms);
+    expect(screen.getByTestId("menu-customers")).toHaveTextContent("客户");
+    expect(screen.queryByTestId("menu-users")).toBeNull();
+    expect(screen.queryByTestId("menu-roles")).toBeNull();
+  });
+
+  it("renders everything for an admin", () => {
+    renderMenu(adminPerms);
+    for (const id of ["menu-customers", "menu-departments", "menu-zones", "menu-teams", "menu-users", "menu-roles", "menu-api-keys"]) {
+      expect(screen.getByTestId(id)).toBeInTheDocument();
+    }
+    expect(screen.getByTestId("menu-zones")).toHaveTextContent("战区");
+  });
+});

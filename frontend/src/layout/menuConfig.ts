@@ -1,0 +1,69 @@
+import type { Permissions } from "../api/types";
+import type { MessageKey } from "../i18n/messages";
+import { can, type Action, type Resource } from "../auth/permissions";
+
+export interface MenuEntry {
+  key: string;
+  path: string;
+  label: MessageKey;
+  resource: Resource;
+  action: Action;
+  testId: string;
+}
+
+export interface MenuGroup {
+  key: string;
+  label: MessageKey;
+  children: MenuEntry[];
+}
+
+export type MenuNode = MenuEntry | MenuGroup;
+
+export const MENU: MenuNode[] = [
+  { key: "customers", path: "/customers", label: "menu.customers", resource: "customer", action: "read", testId: "menu-customers" },
+  {
+    key: "org",
+    label: "menu.org",
+    children: [
+      { key: "departments", path: "/org/departments", label: "menu.departments", resource: "department", action: "read", testId: "menu-departments" },
+      { key: "zones", path: "/org/zones", label: "menu.zones", resource: "sales_zone", action: "read", testId: "menu-zones" },
+      { key: "teams", path: "/org/teams", label: "menu.teams", resource: "team", action: "read", testId: "menu-teams" },
+      { key: "users", path: "/org/users", label: "menu.users", resource: "user", action: "read", testId: "menu-users" },
+    ],
+  },
+  {
+    key: "settings",
+    label: "menu.settings",
+    children: [
+      { key: "roles", path: "/settings/roles", label: "menu.roles", resource: "role", action: "manage", testId: "menu-roles" },
+      { key: "api-keys", path: "/settings/api-keys", label: "menu.apiKeys", resource: "api_key", action: "read", testId: "menu-api-keys" },
+    ],
+  },
+];
+
+export function isGroup(node: MenuNode): node is MenuGroup {
+  return "children" in node;
+}
+
+/** The menu a user with these permissions sees: entries they may not use, and empty groups, are dropped. */
+export function visibleMenu(perms: Permissions | undefined | null, menu: MenuNode[] = MENU): MenuNode[] {
+  const out: MenuNode[] = [];
+  for (const node of menu) {
+    if (isGroup(node)) {
+      const children = node.children.filter((c) => can(perms, c.resource, c.action));
+      if (children.length) out.push({ ...node, children });
+    } else if (can(perms, node.resource, node.action)) {
+      out.push(node);
+    }
+  }
+  return out;
+}
+
+/** The first page a user may open (the landing page after login). */
+export function firstAllowedPath(perms: Permissions | undefined | null): string | null {
+  for (const node of visibleMenu(perms)) {
+    if (isGroup(node)) return node.children[0]?.path ?? null;
+    return node.path;
+  }
+  return null;
+}

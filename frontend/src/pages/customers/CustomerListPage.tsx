@@ -1,0 +1,451 @@
+import { DownloadOutlined, PlusOutlined, SettingOutlined } from "@ant-design/icons";
+import { useInfiniteQuery } from "@tanstack/react-query";
+import {
+  Button,
+  Card,
+  Checkbox,
+  Col,
+  DatePicker,
+  Dropdown,
+  Form,
+  Input,
+  Popover,
+  Row,
+  Select,
+  Space,
+  Table,
+  Tag,
+  Typography,
+  type TableColumnsType,
+  type TableProps,
+} from "antd";
+import type { Dayjs } from "dayjs";
+import { useMemo, useState, type HTMLAttributes, type ReactNode } from "react";
+import { Link, useNavigate } from "react-router";
+import { api, cleanQuery, unwrap } from "../../api/client";
+import { ApiError } from "../../api/problem";
+import type { CustomerListItem, CustomerQuery, CustomerSort } from "../../api/types";
+import { useCan } from "../../auth/context";
+import { fmtDateTime, readStored, writeStored } from "../../components/format";
+import { useRegionNames } from "../../components/regions";
+import { TeamSelect, UserSelect, ZoneSelect } from "../../components/selects";
+import { useApiError } from "../../components/useApiError";
+import { useT } from "../../i18n/context";
+import { QuickFollowUpModal } from "./FollowUpForm";
+import { TagSelect } from "./TagSelect";
+
+const PAGE_SIZE = 50;
+const COLUMNS_KEY = "crm.customers.columns";
+const LEVELS = ["normal", "KA", "SKA"] as const;
+const TIERS = ["A", "B", "C", "D", "E"] as const;
+
+type ColumnKey =
+  | "name"
+  | "kind"
+  | "level"
+  | "tier"
+  | "owner"
+  | "zone"
+  | "tags"
+  | "region"
+  | "mobile"
+  | "uscc"
+  | "industry"
+  | "last_followed_up_at"
+  | "created_at"
+  | "updated_at";
+
+const ALL_COLUMNS: ColumnKey[] = [
+  "name",
+  "kind",
+  "level",
+  "tier",
+  "owner",
+  "zone",
+  "tags",
+  "region",
+  "mobile",
+  "uscc",
+  "industry",
+  "last_followed_up_at",
+  "created_at",
+  "updated_at",
+];
+const DEFAULT_COLUMNS: ColumnKey[] = ["name", "kind", "level", "tier", "owner", "zone", "tags", "last_followed_up_at", "created_at"];
+
+interface FilterValues {
+  kind?: CustomerQuery["kind"];
+  level?: CustomerQuery["level"];
+  tier?: CustomerQuery["tier"];
+  owner_id?: string | null;
+  team_id?: string | null;
+  zone_id?: string | null;
+  tag_id?: string | null;
+  uscc?: string;
+  mobile?: string;
+  created?: [Dayjs | null, Dayjs | null] | null;
+  last_followed_up?: [Dayjs | null, Dayjs | null] | null;
+}
+
+function filtersToQuery(f: FilterValues, q: string, sort: CustomerSort | undefined): CustomerQuery {
+  return cleanQuery({
+    q: q.trim(),
+    kind: f.kind,
+    level: f.level,
+    tier: f.tier,
+    owner_id: f.owner_id,
+    team_id: f.team_id,
+    zone_id: f.zone_id,
+    tag_id: f.tag_id,
+    uscc: f.uscc?.trim(),
+    mobile: f.mobile?.trim(),
+    created_from: f.created?.[0]?.startOf("day").toISOString(),
+    created_to: f.created?.[1]?.endOf("day").toISOString(),
+    last_followed_up_from: f.last_followed_up?.[0]?.startOf("day").toISOString(),
+    last_followed_up_to: f.last_followed_up?.[1]?.endOf("day").toISOString(),
+    sort,
+  } as CustomerQuery);
+}
+
+function RegionText({ item }: { item: CustomerListItem }) {
+  const names = useRegionNames([item.province_code, item.city_code, item.district_code]);
+  return <>{names.filter(Boolean).join(" / ")}</>;
+}
+
+const SORTABLE: Partial<Record<ColumnKey, "both" | "ascend">> = {
+  name: "both",
+  created_at: "both",
+  last_followed_up_at: "both",
+  updated_at: "both",
+  level: "ascend",
+  tier: "ascend",
+};
+
+function downloadBlob(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function filenameFrom(response: Response, fallback: string): string {
+  const cd = response.headers.get("Content-Disposition") ?? "";
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+  if (star?.[1]) return decodeURIComponent(star[1]);
+  const plain = /filename="?([^";]+)"?/i.exec(cd);
+  return plain?.[1] ?? fallback;
+}
+
+export function CustomerListPage() {
+  const t = useT();
+  const can = useCan();
+  const navigate = useNavigate();
+  const report = useApiError();
+  const [form] = Form.useForm<FilterValues>();
+  const [filters, setFilters] = useState<FilterValues>({});
+  const [q, setQ] = useState("");
+  const [sort, setSort] = useState<CustomerSort | undefined>(undefined);
+  const [visible, setVisible] = useState<ColumnKey[]>(() =>
+    readStored<ColumnKey[]>(COLUMNS_KEY, DEFAULT_COLUMNS).filter((k) => ALL_COLUMNS.includes(k)),
+  );
+  const [followUpFor, setFollowUpFor] = useState<CustomerListItem | null>(null);
+  const [exporting, setExporting] = useState(false);
+
+  const query = useMemo(() => filtersToQuery(filters, q, sort), [filters, q, sort]);
+
+  const list = useInfiniteQuery({
+    queryKey: ["customers", "list", query],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/api/v1/customers", {
+          params: { query: { ...query, limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
+    getNextPageParam: (last) => last.next_cursor ?? null,
+  });
+  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+
+  function setColumns(keys: ColumnKey[]) {
+    const ordered = ALL_COLUMNS.filter((k) => keys.includes(k) || k === "name");
+    setVisible(ordered);
+    writeStored(COLUMNS_KEY, ordered);
+  }
+
+  async function exportAs(format: "xlsx" | "csv") {
+    setExporting(true);
+    try {
+      const { data, error, response } = await api.GET("/api/v1/customers/export", {
+        params: { query: { ...query, format } },
+        parseAs: "blob",
+      });
+      if (!response.ok || !data) throw ApiError.from(response, error);
+      downloadBlob(data as Blob, filenameFrom(response, `customers.${format}`));
+    } catch (e) {
+      report(e);
+    } finally {
+      setExporting(false);
+    }
+  }
+
+  const columnTitles: Record<ColumnKey, string> = {
+    name: t("customer.name"),
+    kind: t("customer.kind"),
+    level: t("customer.level"),
+    tier: t("customer.tier"),
+    owner: t("customer.owner"),
+    zone: t("customer.zone"),
+    tags: t("customer.tags"),
+    region: t("customer.region"),
+    mobile: t("customer.mobile"),
+    uscc: t("customer.uscc"),
+    industry: t("customer.industry"),
+    last_followed_up_at: t("customer.lastFollowedUpAt"),
+    created_at: t("common.createdAt"),
+    updated_at: t("common.updatedAt"),
+  };
+
+  const render: Record<ColumnKey, (r: CustomerListItem) => ReactNode> = {
+    name: (r) => (
+      <Link to={`/customers/${r.id}`} data-testid="customer-link">
+        {r.name}
+      </Link>
+    ),
+    kind: (r) => t(`customer.kind.${r.kind}`),
+    level: (r) => <Tag color={r.level === "SKA" ? "red" : r.level === "KA" ? "orange" : undefined}>{t(`customer.level.${r.level}`)}</Tag>,
+    tier: (r) => r.tier ?? "",
+    owner: (r) => r.owner?.display_name ?? "",
+    zone: (r) => r.zone?.name ?? "",
+    tags: (r) => (
+      <>
+        {(r.tags ?? []).map((tag) => (
+          <Tag key={tag.id} color={tag.color ?? undefined}>
+            {tag.name}
+            {tag.count > 1 ? ` ×${tag.count}` : ""}
+          </Tag>
+        ))}
+      </>
+    ),
+    region: (r) => <RegionText item={r} />,
+    mobile: (r) => r.mobile ?? "",
+    uscc: (r) => r.uscc ?? "",
+    industry: (r) => r.industry ?? "",
+    last_followed_up_at: (r) => fmtDateTime(r.last_followed_up_at),
+    created_at: (r) => fmtDateTime(r.created_at),
+    updated_at: (r) => fmtDateTime(r.updated_at),
+  };
+
+  const columns: TableColumnsType<CustomerListItem> = visible.map((key) => {
+    const sortable = SORTABLE[key];
+    const current = sort?.replace(/^-/, "") === key ? (sort.startsWith("-") ? "descend" : "ascend") : null;
+    return {
+      key,
+      dataIndex: key,
+      title: columnTitles[key],
+      render: (_: unknown, r: CustomerListItem) => render[key](r),
+      sorter: Boolean(sortable),
+      sortOrder: sortable ? current : undefined,
+      sortDirections: sortable === "ascend" ? ["ascend"] : ["ascend", "descend"],
+      ellipsis: key === "name" ? false : true,
+    };
+  });
+  if (can("follow_up", "create") || can("customer", "update")) {
+    columns.push({
+      key: "actions",
+      title: t("common.actions"),
+      fixed: "right",
+      width: 180,
+      render: (_: unknown, r: CustomerListItem) => (
+        <Space size="small">
+          {can("follow_up", "create") && (
+            <Button size="small" type="link" data-testid="customer-quick-followup" onClick={() => setFollowUpFor(r)}>
+              {t("customer.quickFollowUp")}
+            </Button>
+          )}
+          {can("customer", "update") && (
+            <Button size="small" type="link" onClick={() => navigate(`/customers/${r.id}/edit`)}>
+              {t("common.edit")}
+            </Button>
+          )}
+        </Space>
+      ),
+    });
+  }
+
+  const onTableChange: TableProps<CustomerListItem>["onChange"] = (_p, _f, sorter) => {
+    const s = Array.isArray(sorter) ? sorter[0] : sorter;
+    if (!s?.order || !s.columnKey) setSort(undefined);
+    else setSort(`${s.order === "descend" ? "-" : ""}${String(s.columnKey)}` as CustomerSort);
+  };
+
+  return (
+    <Space direction="vertical" style={{ width: "100%" }} size="middle">
+      <Card
+        title={t("customer.list")}
+        extra={
+          <Space wrap>
+            <Input.Search
+              allowClear
+              placeholder={t("customer.searchPlaceholder")}
+              onSearch={(v) => setQ(v)}
+              style={{ width: 280 }}
+              data-testid="customer-search"
+            />
+            <Popover
+              trigger="click"
+              placement="bottomRight"
+              content={
+                <Checkbox.Group
+                  value={visible}
+                  onChange={(v) => setColumns(v as ColumnKey[])}
+                  style={{ display: "flex", flexDirection: "column", gap: 4 }}
+                  options={ALL_COLUMNS.map((k) => ({ value: k, label: columnTitles[k], disabled: k === "name" }))}
+                />
+              }
+            >
+              <Button icon={<SettingOutlined />} data-testid="customer-columns">
+                {t("common.columns")}
+              </Button>
+            </Popover>
+            {can("customer", "export") && (
+              <Dropdown
+                menu={{
+                  items: [
+                    { key: "xlsx", label: t("customer.exportXlsx") },
+                    { key: "csv", label: t("customer.exportCsv") },
+                  ],
+                  onClick: ({ key }) => void exportAs(key as "xlsx" | "csv"),
+                }}
+              >
+                <Button icon={<DownloadOutlined />} loading={exporting} data-testid="customer-export">
+                  {t("customer.export")}
+                </Button>
+              </Dropdown>
+            )}
+            {can("customer", "create") && (
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/customers/new")} data-testid="customer-create">
+                {t("customer.new")}
+              </Button>
+            )}
+          </Space>
+        }
+      >
+        <Form<FilterValues> form={form} layout="vertical" onFinish={(v) => setFilters(v)} data-testid="customer-filters">
+          <Row gutter={16}>
+            <Col xs={24} sm={12} md={6}>
+              <Form.Item name="kind" label={t("customer.kind")}>
+                <Select
+                  allowClear
+                  options={(["enterprise", "individual"] as const).map((k) => ({ value: k, label: t(`customer.kind.${k}`) }))}
+                />
+              </Form.Item>
+            </Col>
+            <Col xs={24} sm={12} md={6}>
+              <Form.Item name="level" label={t("customer.level")}>
+                <Select allowClear options={LEVELS.map((l) => ({ value: l, label: t(`customer.level.${l}`) }))} />
+              </Form.Item>
+            </Col>
+            <Col xs={24} sm={12} md={6}>
+              <Form.Item name="tier" label={t("customer.tier")}>
+                <Select allowClear options={TIERS.map((l) => ({ value: l, label: l }))} />
+              </Form.Item>
+            </Col>
+            {can("user", "read") && (
+              <Col xs={24} sm={12} md={6}>
+                <Form.Item name="owner_id" label={t("customer.owner")}>
+                  <UserSelect />
+                </Form.Item>
+              </Col>
+            )}
+            {can("team", "read") && (
+              <Col xs={24} sm={12} md={6}>
+                <Form.Item name="team_id" label={t("customer.team")}>
+                  <TeamSelect />
+                </Form.Item>
+              </Col>
+            )}
+            {can("sales_zone", "read") && (
+              <Col xs={24} sm={12} md={6}>
+                <Form.Item name="zone_id" label={t("customer.zone")}>
+                  <ZoneSelect />
+                </Form.Item>
+              </Col>
+            )}
+            {can("tag", "read") && (
+              <Col xs={24} sm={12} md={6}>
+                <Form.Item name="tag_id" label={t("customer.tag")}>
+                  <TagSelect />
+                </Form.Item>
+              </Col>
+            )}
+            <Col xs={24} sm={12} md={6}>
+              <Form.Item name="uscc" label={t("customer.uscc")}>
+                <Input allowClear />
+              </Form.Item>
+            </Col>
+            <Col xs={24} sm={12} md={6}>
+              <Form.Item name="mobile" label={t("customer.mobile")}>
+                <Input allowClear />
+              </Form.Item>
+            </Col>
+            <Col xs={24} sm={12} md={6}>
+              <Form.Item name="created" label={t("customer.createdRange")}>
+                <DatePicker.RangePicker allowEmpty={[true, true]} style={{ width: "100%" }} />
+              </Form.Item>
+            </Col>
+            <Col xs={24} sm={12} md={6}>
+              <Form.Item name="last_followed_up" label={t("customer.lastFollowedUpRange")}>
+                <DatePicker.RangePicker allowEmpty={[true, true]} style={{ width: "100%" }} />
+              </Form.Item>
+            </Col>
+            <Col xs={24} sm={12} md={6} style={{ display: "flex", alignItems: "flex-end", paddingBottom: 24 }}>
+              <Space>
+                <Button type="primary" htmlType="submit" data-testid="customer-filter-apply">
+                  {t("common.search")}
+                </Button>
+                <Button
+                  onClick={() => {
+                    form.resetFields();
+                    setFilters({});
+                  }}
+                >
+                  {t("common.reset")}
+                </Button>
+              </Space>
+            </Col>
+          </Row>
+        </Form>
+      </Card>
+      <Card>
+        <Table<CustomerListItem>
+          rowKey="id"
+          data-testid="customer-table"
+          columns={columns}
+          dataSource={rows}
+          loading={list.isLoading}
+          pagination={false}
+          scroll={{ x: "max-content" }}
+          onChange={onTableChange}
+          onRow={(r) => ({ "data-testid": `customer-row-${r.id}`, "data-name": r.name }) as HTMLAttributes<HTMLElement>}
+          showSorterTooltip={false}
+        />
+        <div style={{ textAlign: "center", marginTop: 16 }}>
+          {list.isError ? (
+            <Typography.Text type="danger">{list.error.message}</Typography.Text>
+          ) : list.hasNextPage ? (
+            <Button onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage} data-testid="customer-load-more">
+              {t("common.loadMore")}
+            </Button>
+          ) : rows.length > 0 ? (
+            <Typography.Text type="secondary">{t("common.noMore")}</Typography.Text>
+          ) : null}
+        </div>
+      </Card>
+      <QuickFollowUpModal customer={followUpFor} onClose={() => setFollowUpFor(null)} />
+    </Space>
+  );
+}
