@@ -10,9 +10,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, ORJSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, logging as api_logging
+from api import errors
+from api import logging as api_logging
 from api.context import build_context
-from api.routers import auth, regions, users
+from api.routers import api_keys, audit_log, auth, contacts, customers, org, regions, roles, tags, users
 from config import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(api_logging.RequestLogMiddleware)
 
     v1 = APIRouter(prefix="/api/v1")
-    for module in (auth, users, regions):
+    for module in (auth, users, regions, customers, contacts, tags, audit_log, org, roles, api_keys):
         v1.include_router(module.router)
 
     @v1.get("/health", tags=["system"], operation_id="health", include_in_schema=False)
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _mount_spa(app: FastAPI, dist: Path) -> None:
     """Serve the built SPA; every non-API path falls back to index.html (client routing)."""
     index = dist / "index.html"
+    root = dist.resolve()
     if (dist / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
 
@@ -70,9 +72,9 @@ def _mount_spa(app: FastAPI, dist: Path) -> None:
                 status_code=404,
                 media_type="application/problem+json",
             )
-        candidate = (dist / path).resolve()
-        if path and candidate.is_file() and dist.resolve() in candidate.parents:
+        candidate = root / path
+        if path and ".." not in path.split("/") and candidate.is_file():  # noqa: ASYNC240 (stat only)
             return FileResponse(candidate)
-        if index.is_file():
+        if index.is_file():  # noqa: ASYNC240
             return FileResponse(index)
         return ORJSONResponse({"detail": "SPA not built: run `make frontend`"}, status_code=404)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 
 class CustomerKind(StrEnum):
@@ -96,3 +99,49 @@ def would_create_cycle(node_id: object, new_parent_id: object | None, parent_of:
         seen.add(cursor)
         cursor = parent_of.get(cursor)
     return False
+
+
+SORTABLE = ("name", "created_at", "updated_at", "last_followed_up_at", "level", "tier")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilters:
+    """What the customer list can be narrowed by (all optional, combined with AND)."""
+
+    q: str | None = None
+    uscc: str | None = None
+    mobile: str | None = None
+    kind: str | None = None
+    level: str | None = None
+    tier: str | None = None
+    owner_id: UUID | None = None
+    owner_ids: frozenset[UUID] | None = None  # a team (and sub-teams) resolved to its members
+    zone_id: UUID | None = None
+    tag_id: UUID | None = None
+    industry: str | None = None
+    province_code: str | None = None
+    last_followed_up_from: datetime | None = None
+    last_followed_up_to: datetime | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def parse_sort(sort: str | None) -> tuple[str, bool]:
+    """"-updated_at" → ("updated_at", descending=True). Default: most recently updated first."""
+    if not sort:
+        return "updated_at", True
+    descending = sort.startswith("-")
+    field = sort.lstrip("-+")
+    if field not in SORTABLE:
+        raise ValueError(f"sort must be one of {', '.join(SORTABLE)} (prefix - for descending)")
+    return field, descending
+
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """Spreadsheet formula injection: text starting with = + - @ TAB CR is prefixed with '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value

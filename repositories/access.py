@@ -121,3 +121,18 @@ async def roles_for_users(session: AsyncSession, user_ids: list[uuid.UUID]) -> d
     for subject, role in rows:
         out[uuid.UUID(subject)].append(role)
     return out
+
+
+async def lock_role(session: AsyncSession, name: str) -> Role | None:
+    """The role row, locked until commit: serialises concurrent policy edits of one role (two
+    delete+insert replacements would otherwise leave the union of both sets)."""
+    return await session.scalar(select(Role).where(Role.name == name).with_for_update())
+
+
+async def policies_of(session: AsyncSession, role: str) -> list[tuple[str, str, str]]:
+    rows = await session.execute(
+        select(CasbinRule.v1, CasbinRule.v2, CasbinRule.v3)
+        .where(CasbinRule.ptype == "p", CasbinRule.v0 == role)
+        .order_by(CasbinRule.v1, CasbinRule.v2, CasbinRule.v3)
+    )
+    return [(r[0] or "", r[1] or "", r[2] or "") for r in rows]

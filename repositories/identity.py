@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from repositories.models import ApiKey, RefreshToken, User
+from repositories.pagination import keyset, page
 
 
 async def user_for_login(session: AsyncSession, username: str) -> User | None:
@@ -52,3 +54,39 @@ async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
 
 async def get_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
     return await session.get(ApiKey, key_id)
+
+
+async def purge_expired_refresh_tokens(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete refresh tokens that expired before `cutoff` (housekeeping; they can never be used)."""
+    result = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _api_key_stmt() -> Select[Any]:
+    return select(ApiKey, User.display_name).join(User, User.id == ApiKey.user_id)
+
+
+async def list_api_keys_page(
+    session: AsyncSession, visible: ColumnElement[bool], cursor: str | None, limit: int
+) -> tuple[list[tuple[ApiKey, str]], str | None]:
+    """Newest first, with the acting user's name; `visible` is the caller's row scope."""
+    stmt = keyset(_api_key_stmt().where(visible), ApiKey.created_at, ApiKey.id, True, cursor, limit)
+    rows = [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
+    return page(rows, limit, lambda r: r[0].created_at, lambda r: r[0].id)
+
+
+async def api_key_view(
+    session: AsyncSession, key_id: uuid.UUID, visible: ColumnElement[bool]
+) -> tuple[ApiKey, str] | None:
+    row = (await session.execute(_api_key_stmt().where(ApiKey.id == key_id, visible))).first()
+    return (row[0], row[1]) if row else None
+
+
+async def revoke_role_api_keys(session: AsyncSession, role: str, now: datetime) -> list[uuid.UUID]:
+    result = await session.execute(
+        update(ApiKey)
+        .where(ApiKey.role == role, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(ApiKey.id)
+    )
+    return [r[0] for r in result]

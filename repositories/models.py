@@ -39,6 +39,7 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {uuid.UUID: UUID(as_uuid=True), dict[str, Any]: JSONB}
+    __mapper_args__ = {"eager_defaults": True}
 
 
 def _uuid_pk() -> Mapped[uuid.UUID]:
@@ -62,7 +63,9 @@ class Versioned:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        # eager_defaults: server-set columns (updated_at…) come back with RETURNING, so
+        # responses can be built after a flush without another SELECT
+        return {"version_id_col": cls.__table__.c.version, "eager_defaults": True}  # type: ignore[attr-defined]
 
 
 # --- organisation -------------------------------------------------------------------------
@@ -234,7 +237,7 @@ class AuditEntry(Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     actor_kind: Mapped[str] = mapped_column(String(16), nullable=False, server_default="user")
     entity: Mapped[str] = mapped_column(String(40), nullable=False)
-    entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(100), nullable=False)
     action: Mapped[str] = mapped_column(String(40), nullable=False)
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
     # the customer (or other aggregate root) a child row belongs to, so a customer's history
@@ -283,7 +286,7 @@ class Customer(Versioned, Base):
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     name_bigrams: Mapped[list[str]] = mapped_column(
-        ARRAY(Text), Computed("crm_bigrams(name)", persisted=True), nullable=True
+        ARRAY(Text), Computed("crm_bigrams(name)", persisted=True), nullable=True, deferred=True
     )
     short_name: Mapped[str | None] = mapped_column(String(100))
     industry: Mapped[str | None] = mapped_column(String(100))

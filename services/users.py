@@ -8,13 +8,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DuplicateRecord, FieldError, NotFound, StaleVersion
+from domain.errors import DuplicateRecord, FieldError, NotFound, PermissionDenied, StaleVersion
 from repositories import access as access_repo
-from repositories import audit, identity, org as org_repo, users as users_repo
+from repositories import audit, identity
+from repositories import org as org_repo
+from repositories import users as users_repo
 from repositories.db import after_commit
 from repositories.models import TeamMembership, User
 from services.auth import hash_password
 from services.authz import AccessControl
+from services.context import Actor
 
 
 class UserService:
@@ -33,6 +36,28 @@ class UserService:
 
     async def roles_of(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         return await access_repo.roles_for_users(self.session, user_ids)
+
+    def manager_of(self, user: User) -> uuid.UUID | None:
+        """The management chain from the user's *current* team (OrgSnapshot.manager_of reads the
+        snapshot, which does not know a user created or moved in this very request)."""
+        teams = self.access.org.teams
+        team_id = user.team_id
+        seen: set[uuid.UUID] = set()
+        while team_id is not None and team_id not in seen:
+            seen.add(team_id)
+            team = teams.get(team_id)
+            if team is None:
+                return None
+            if team.manager_id is not None and team.manager_id != user.id:
+                return team.manager_id
+            team_id = team.parent_id
+        return None
+
+    def _check_may_grant(self, grantor: Actor | None) -> None:
+        """Handing out roles is role management: without it anyone who may edit users could make
+        themselves admin."""
+        if grantor is not None and not grantor.access.allowed(grantor.principal, "role", "manage"):
+            raise PermissionDenied("Assigning roles needs the role/manage permission")
 
     async def search(self, **filters: Any) -> tuple[list[User], str | None]:
         team_id = filters.pop("team_id", None)
@@ -66,7 +91,9 @@ class UserService:
             if missing:
                 raise FieldError("zone_ids", "no such sales zone: " + ", ".join(sorted(map(str, missing))))
 
-    async def create(self, actor_id: uuid.UUID | None, data: dict[str, Any]) -> User:
+    async def create(self, actor_id: uuid.UUID | None, data: dict[str, Any], grantor: Actor | None = None) -> User:
+        if data.get("roles"):
+            self._check_may_grant(grantor)
         await self._check_unique(data["username"], data.get("mobile"), None)
         await self._check_refs(data)
         roles = data.pop("roles", []) or []
@@ -81,7 +108,9 @@ class UserService:
         after_commit(self.session, self.access.changed)
         return user
 
-    async def update(self, user_id: uuid.UUID, data: dict[str, Any], expected_version: int | None) -> User:
+    async def update(
+        self, user_id: uuid.UUID, data: dict[str, Any], expected_version: int | None, grantor: Actor | None = None
+    ) -> User:
         user = await self.get(user_id)
         if expected_version is not None and expected_version != user.version:
             raise StaleVersion()
@@ -101,8 +130,11 @@ class UserService:
             await identity.revoke_user_tokens(self.session, user.id, datetime.now(UTC))
         if roles is not None:
             before = await access_repo.user_roles(self.session, user.id)
-            await access_repo.set_user_roles(self.session, user.id, roles)
-            audit.record(self.session, "user", user.id, "set_roles", {"roles": [before, sorted(set(roles))]})
+            if before != sorted(set(roles)):
+                self._check_may_grant(grantor)
+                await access_repo.set_user_roles(self.session, user.id, roles)
+                audit.record(self.session, "user", user.id, "set_roles", {"roles": [before, sorted(set(roles))]})
+                user.updated_at = datetime.now(UTC)  # new version → new ETag: the roles are part of it
         await self.session.flush()
         after_commit(self.session, self.access.changed)
         return user

@@ -97,7 +97,7 @@ async def app(settings: Settings) -> AsyncIterator[object]:
 
 
 @pytest.fixture
-async def clean(app, settings: Settings) -> AsyncIterator[None]:  # noqa: ANN001
+async def clean(app, settings: Settings) -> None:  # noqa: ANN001
     """Each test starts from a freshly migrated database and an empty Redis db."""
     ctx = app.state.ctx
     conn = await asyncpg.connect(_plain(settings.database_url))
@@ -110,7 +110,6 @@ async def clean(app, settings: Settings) -> AsyncIterator[None]:  # noqa: ANN001
         await conn.close()
     await ctx.redis.flushdb()
     await ctx.access.reload()
-    yield
 
 
 @pytest.fixture

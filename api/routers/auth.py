@@ -6,11 +6,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Request, status
+from pydantic import BaseModel
 
 from api.deps import Ctx, CurrentPrincipal, Session
 from api.routing import TransactionalRoute
 from api.schemas import Input
-from pydantic import BaseModel
 from services.auth import AuthService
 from services.users import UserService
 

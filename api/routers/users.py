@@ -98,7 +98,7 @@ async def _present(users: UserService, rows: list[User]) -> list[UserOut]:
     for user in rows:
         item = UserOut.model_validate(user)
         item.roles = roles[user.id]
-        item.manager_id = users.access.org.manager_of(user.id)
+        item.manager_id = users.manager_of(user)
         out.append(item)
     return out
 
@@ -130,7 +130,7 @@ async def list_users(
 async def create_user(
     body: UserCreate, users: Users, actor: Annotated[Actor, Depends(Authorize("user", "create"))], response: Response
 ) -> UserOut:
-    user = await users.create(actor.user_id, body.model_dump())
+    user = await users.create(actor.user_id, body.model_dump(), grantor=actor)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
     return await _one(users, user, response)
 
@@ -147,11 +147,11 @@ async def update_user(
     user_id: UUID,
     body: UserUpdate,
     users: Users,
-    _: Annotated[Actor, Depends(Authorize("user", "update"))],
+    actor: Annotated[Actor, Depends(Authorize("user", "update"))],
     expected: IfMatch,
     response: Response,
 ) -> UserOut:
-    user = await users.update(user_id, body.model_dump(exclude_unset=True), expected)
+    user = await users.update(user_id, body.model_dump(exclude_unset=True), expected, grantor=actor)
     return await _one(users, user, response)
 
 

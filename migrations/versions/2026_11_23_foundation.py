@@ -53,7 +53,7 @@ def upgrade() -> None:
     sa.Column('actor_id', sa.UUID(), nullable=True),
     sa.Column('actor_kind', sa.String(length=16), server_default='user', nullable=False),
     sa.Column('entity', sa.String(length=40), nullable=False),
-    sa.Column('entity_id', sa.String(length=64), nullable=False),
+    sa.Column('entity_id', sa.String(length=100), nullable=False),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('changes', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('root_entity_id', sa.String(length=64), nullable=True),

@@ -1,0 +1,229 @@
+"""Customers: scoped reads, search, and the few writes that are not plain ORM changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, Text, and_, func, literal, literal_column, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.customers import CustomerFilters
+from domain.scope import DataScope
+from repositories.models import AppSetting, Contact, Customer, CustomerTag, SalesZone, Tag, User
+from repositories.pagination import keyset, page
+from repositories.scope import visible_to
+
+_SORT_COLUMNS = {
+    "name": (Customer.name, False),
+    "created_at": (Customer.created_at, False),
+    "updated_at": (Customer.updated_at, False),
+    "last_followed_up_at": (Customer.last_followed_up_at, True),
+    "level": (Customer.level, False),
+    "tier": (Customer.tier, True),
+}
+
+
+def statement_visible_to(scope: DataScope) -> Select[Any]:
+    return select(Customer).where(visible_to(scope, Customer.owner_id, Customer.zone_id))
+
+
+async def get_visible(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> Customer | None:
+    return await session.scalar(statement_visible_to(scope).where(Customer.id == customer_id))
+
+
+async def is_visible(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> bool:
+    stmt = select(Customer.id).where(Customer.id == customer_id, visible_to(scope, Customer.owner_id, Customer.zone_id))
+    return await session.scalar(stmt) is not None
+
+
+def _tags_json(customer_id_col: Any) -> Any:
+    return (
+        select(
+            func.coalesce(
+                func.json_agg(
+                    func.json_build_object(
+                        "id", Tag.id, "name", Tag.name, "color", Tag.color,
+                        "count", CustomerTag.count, "weight", CustomerTag.weight,
+                    )
+                ),
+                literal_column("'[]'::json"),
+            )
+        )
+        .select_from(CustomerTag)
+        .join(Tag, Tag.id == CustomerTag.tag_id)
+        .where(CustomerTag.customer_id == customer_id_col)
+        .scalar_subquery()
+    )
+
+
+async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> dict[str, Any] | None:
+    """The customer with everything its page shows, in one statement."""
+    parent = Customer.__table__.alias("parent")
+    child = Customer.__table__.alias("child")
+    stmt = (
+        select(
+            Customer,
+            select(func.count()).select_from(Contact).where(Contact.customer_id == Customer.id).scalar_subquery(),
+            _tags_json(Customer.id),
+            select(parent.c.name).where(parent.c.id == Customer.parent_id).scalar_subquery(),
+            select(
+                func.coalesce(
+                    func.json_agg(func.json_build_object("id", child.c.id, "name", child.c.name)),
+                    literal_column("'[]'::json"),
+                )
+            )
+            .where(child.c.parent_id == Customer.id)
+            .scalar_subquery(),
+            select(AppSetting.value["min_contacts_enterprise"].astext)
+            .where(AppSetting.key == "customer_rules")
+            .scalar_subquery(),
+            select(User.display_name).where(User.id == Customer.owner_id).scalar_subquery(),
+            select(SalesZone.name).where(SalesZone.id == Customer.zone_id).scalar_subquery(),
+        )
+        .where(Customer.id == customer_id, visible_to(scope, Customer.owner_id, Customer.zone_id))
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        return None
+    customer, contacts, tags, parent_name, subsidiaries, min_contacts, owner_name, zone_name = row
+    return {
+        "owner_name": owner_name,
+        "zone_name": zone_name,
+        "customer": customer,
+        "contact_count": contacts,
+        "tags": tags or [],
+        "parent_name": parent_name,
+        "subsidiaries": subsidiaries or [],
+        "min_contacts": int(min_contacts) if min_contacts is not None else 2,
+    }
+
+
+def _filtered(scope: DataScope, f: CustomerFilters) -> Select[Any]:
+    stmt = select(Customer, User.display_name, SalesZone.name).outerjoin(User, User.id == Customer.owner_id).outerjoin(
+        SalesZone, SalesZone.id == Customer.zone_id
+    )
+    conds = [visible_to(scope, Customer.owner_id, Customer.zone_id)]
+    if f.q:
+        needle = f.q.strip()
+        compact = "".join(needle.split()).lower()
+        grams = sorted({compact[i : i + 2] for i in range(len(compact) - 1)})
+        if grams:
+            conds.append(Customer.name_bigrams.contains(literal(grams, ARRAY(Text))))
+        conds.append(Customer.name.ilike(f"%{_escape_like(needle)}%", escape="\\"))
+    if f.uscc:
+        conds.append(Customer.uscc == f.uscc)
+    if f.mobile:
+        conds.append(Customer.mobile == f.mobile)
+    if f.kind:
+        conds.append(Customer.kind == f.kind)
+    if f.level:
+        conds.append(Customer.level == f.level)
+    if f.tier:
+        conds.append(Customer.tier == f.tier)
+    if f.owner_id:
+        conds.append(Customer.owner_id == f.owner_id)
+    if f.owner_ids is not None:
+        conds.append(Customer.owner_id.in_(sorted(f.owner_ids)))
+    if f.zone_id:
+        conds.append(Customer.zone_id == f.zone_id)
+    if f.industry:
+        conds.append(Customer.industry == f.industry)
+    if f.province_code:
+        conds.append(Customer.province_code == f.province_code)
+    if f.tag_id:
+        conds.append(
+            select(CustomerTag.customer_id)
+            .where(CustomerTag.customer_id == Customer.id, CustomerTag.tag_id == f.tag_id)
+            .exists()
+        )
+    if f.last_followed_up_from:
+        conds.append(Customer.last_followed_up_at >= f.last_followed_up_from)
+    if f.last_followed_up_to:
+        conds.append(Customer.last_followed_up_at < f.last_followed_up_to)
+    if f.created_from:
+        conds.append(Customer.created_at >= f.created_from)
+    if f.created_to:
+        conds.append(Customer.created_at < f.created_to)
+    return stmt.where(and_(*conds))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search(
+    session: AsyncSession,
+    scope: DataScope,
+    filters: CustomerFilters,
+    sort: str,
+    descending: bool,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[tuple[Customer, str | None, str | None]], str | None]:
+    """A page of (customer, owner name, zone name), keyset-paginated on (sort column, id)."""
+    column, nullable = _SORT_COLUMNS[sort]
+    stmt = keyset(_filtered(scope, filters), column, Customer.id, descending, cursor, limit, nullable)
+    rows = [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+    return page(rows, limit, lambda r: getattr(r[0], sort), lambda r: r[0].id)
+
+
+async def stream(
+    session: AsyncSession, scope: DataScope, filters: CustomerFilters, sort: str, descending: bool, max_rows: int
+) -> AsyncIterator[tuple[Customer, str | None, str | None]]:
+    """Every matching row (for export), fetched in chunks from a server-side cursor."""
+    column, nullable = _SORT_COLUMNS[sort]
+    order = column.desc() if descending else column.asc()
+    stmt = _filtered(scope, filters).order_by(order.nulls_last() if nullable else order, Customer.id).limit(max_rows)
+    result = await session.stream(stmt.execution_options(yield_per=2000))
+    async for row in result:
+        yield row[0], row[1], row[2]
+
+
+async def tags_for(session: AsyncSession, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    out: dict[uuid.UUID, list[dict[str, Any]]] = {cid: [] for cid in customer_ids}
+    if not customer_ids:
+        return out
+    rows = await session.execute(
+        select(CustomerTag.customer_id, Tag.id, Tag.name, Tag.color, CustomerTag.count, CustomerTag.weight)
+        .join(Tag, Tag.id == CustomerTag.tag_id)
+        .where(CustomerTag.customer_id.in_(customer_ids))
+        .order_by(CustomerTag.weight.desc(), CustomerTag.count.desc(), Tag.name)
+    )
+    for cid, tid, name, color, count, weight in rows:
+        out[cid].append({"id": tid, "name": name, "color": color, "count": count, "weight": weight})
+    return out
+
+
+async def by_uscc(session: AsyncSession, uscc: str) -> Customer | None:
+    return await session.scalar(select(Customer).where(Customer.uscc == uscc))
+
+
+async def by_mobile(session: AsyncSession, mobile: str) -> Customer | None:
+    return await session.scalar(select(Customer).where(Customer.mobile == mobile))
+
+
+async def exists(session: AsyncSession, customer_id: uuid.UUID) -> bool:
+    return await session.scalar(select(Customer.id).where(Customer.id == customer_id)) is not None
+
+
+async def parent_chain(session: AsyncSession, customer_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID | None]:
+    """id → parent_id for the ancestors of a customer (to refuse cycles)."""
+    base = select(Customer.id, Customer.parent_id).where(Customer.id == customer_id).cte(recursive=True)
+    base = base.union_all(select(Customer.id, Customer.parent_id).where(Customer.id == base.c.parent_id))
+    rows = await session.execute(select(base.c.id, base.c.parent_id))
+    return {r[0]: r[1] for r in rows}
+
+
+async def touch_followed_up(session: AsyncSession, customer_id: uuid.UUID, at: datetime) -> None:
+    """Move last_followed_up_at forward (never back), without bumping the record's version:
+    logging a follow-up must not make someone's open edit form stale."""
+    await session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id)
+        .values(last_followed_up_at=func.greatest(func.coalesce(Customer.last_followed_up_at, at), at))
+        .execution_options(synchronize_session=False)
+    )
