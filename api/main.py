@@ -13,7 +13,19 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api import logging as api_logging
 from api.context import build_context
-from api.routers import api_keys, audit_log, auth, contacts, customers, org, regions, roles, tags, users
+from api.routers import (
+    api_keys,
+    audit_log,
+    auth,
+    contacts,
+    customers,
+    org,
+    regions,
+    roles,
+    settings as settings_router,
+    tags,
+    users,
+)
 from config import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(api_logging.RequestLogMiddleware)
 
     v1 = APIRouter(prefix="/api/v1")
-    for module in (auth, users, regions, customers, contacts, tags, audit_log, org, roles, api_keys):
+    for module in (auth, users, regions, customers, contacts, tags, audit_log, org, roles, api_keys, settings_router):
         v1.include_router(module.router)
 
     @v1.get("/health", tags=["system"], operation_id="health", include_in_schema=False)

@@ -12,6 +12,7 @@ from domain.customers import CustomerFilters, CustomerKind, contact_warnings, wo
 from domain.errors import DuplicateRecord, FieldError, NotFound, StaleVersion
 from repositories import customers as repo
 from repositories import regions as regions_repo
+from repositories import settings as settings_repo
 from repositories.models import Contact, Customer
 from services.context import Actor
 
@@ -62,6 +63,7 @@ class CustomerService:
         kind = CustomerKind(data["kind"])
         self._check_kind_fields(kind, data)
         await self._check_regions(data, None)
+        await self._check_tier(data)
         await self._check_unique(data, None)
         if data.get("parent_id"):
             await self._check_parent(None, data["parent_id"])
@@ -98,6 +100,7 @@ class CustomerService:
         kind = CustomerKind(customer.kind)
         self._check_kind_fields(kind, data)
         await self._check_regions(data, customer)
+        await self._check_tier(data)
         await self._check_unique(data, customer.id)
         if data.get("parent_id"):
             await self._check_parent(customer.id, data["parent_id"])
@@ -137,6 +140,10 @@ class CustomerService:
         if merged["district_code"] and merged["city_code"] and found[merged["district_code"]].parent_code != merged["city_code"]:
             raise FieldError("district_code", "district is not in the chosen city")
 
+    async def _check_tier(self, data: dict[str, Any]) -> None:
+        if data.get("tier") and await settings_repo.get_tier(self.session, data["tier"]) is None:
+            raise FieldError("tier", f"no customer tier {data['tier']!r}")
+
     async def _check_unique(self, data: dict[str, Any], own_id: uuid.UUID | None) -> None:
         if data.get("uscc"):
             other = await repo.by_uscc(self.session, data["uscc"])
@@ -158,6 +165,8 @@ class CustomerService:
         try:
             await self.session.flush()
         except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "23505":  # not a unique violation
+                raise
             text = str(exc.orig)
             field = "uscc" if "uscc" in text else "mobile" if "mobile" in text else "record"
             raise DuplicateRecord(field, f"a customer with this {field} already exists") from exc

@@ -182,6 +182,7 @@ async def test_bad_input_is_422_problem_and_nothing_is_written(client, factory, 
         ({"kind": "enterprise", "name": "J", "gender": "male"}, "gender"),
         ({"kind": "enterprise", "name": "K", "contacts": [{"name": "z", "mobile": "abc"}]}, "contacts.0.mobile"),
         ({"kind": "individual", "name": "L", "birthday": "2999-01-01"}, "birthday"),
+        ({"kind": "enterprise", "name": "M", "tier": "Z"}, "tier"),
     ]
     for body, field in cases:
         r = await client.post("/api/v1/customers", json=body, headers=h)
@@ -383,3 +384,20 @@ async def test_team_move_keeps_records_visible_to_new_manager(client, factory):
     assert (await client.get(f"/api/v1/customers/{c['id']}", headers=p["rep_a"].headers)).status_code == 200
     history = (await client.get(f"/api/v1/users/{p['rep_a'].id}/memberships", headers=admin)).json()["items"]
     assert [m["reason"] for m in history][:1] == ["调岗"]
+
+
+async def test_min_contacts_rule_and_tiers_are_configurable(client, factory):
+    p = await org(factory)
+    c = await factory.customer(p["rep_a"])
+    assert [w["code"] for w in c["warnings"]] == ["min_contacts"]
+    assert (await client.put("/api/v1/settings/customer-rules", json={"min_contacts_enterprise": 0},
+                             headers=p["rep_a"].headers)).status_code == 403
+    r = await client.put("/api/v1/settings/customer-rules", json={"min_contacts_enterprise": 0}, headers=p["admin"].headers)
+    assert r.status_code == 200 and r.json() == {"min_contacts_enterprise": 0}
+    assert (await client.get(f"/api/v1/customers/{c['id']}", headers=p["rep_a"].headers)).json()["warnings"] == []
+    tiers = (await client.get("/api/v1/customer-tiers", headers=p["rep_a"].headers)).json()["items"]
+    assert [(t["code"], t["no_follow_up_days"]) for t in tiers] == [("A", 30), ("B", 15), ("C", 7), ("D", 7), ("E", 3)]
+    t = await client.patch("/api/v1/customer-tiers/E", json={"no_follow_up_days": 5}, headers=p["admin"].headers)
+    assert t.status_code == 200 and t.json()["no_follow_up_days"] == 5
+    log = (await client.get("/api/v1/audit-log?entity=customer_tier", headers=p["admin"].headers)).json()["items"]
+    assert log[0]["changes"]["no_follow_up_days"] == [3, 5]
