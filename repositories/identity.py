@@ -63,7 +63,7 @@ async def purge_expired_refresh_tokens(session: AsyncSession, cutoff: datetime) 
 
 
 def _api_key_stmt() -> Select[Any]:
-    return select(ApiKey, User.display_name).join(User, User.id == ApiKey.user_id)
+    return select(ApiKey, User.display_name).join(User, User.id == ApiKey.user_id)  # type: ignore[return-value]
 
 
 async def list_api_keys_page(

@@ -87,7 +87,8 @@ async def department_usage(session: AsyncSession, department_id: uuid.UUID) -> t
 
 
 def _zone_stmt() -> Select[Any]:
-    return select(SalesZone, User.display_name).outerjoin(User, User.id == SalesZone.leader_id)
+    stmt = select(SalesZone, User.display_name).outerjoin(User, User.id == SalesZone.leader_id)
+    return stmt  # type: ignore[return-value]
 
 
 async def list_zones(
@@ -131,7 +132,7 @@ async def zone_usage(session: AsyncSession, zone_id: uuid.UUID) -> dict[str, boo
             select(
                 exists().where(Team.zone_id == zone_id),
                 exists().where(Customer.zone_id == zone_id),
-                exists().where(User.zone_ids.any(zone_id)),
+                exists().where(User.zone_ids.any(zone_id)),  # type: ignore[arg-type]
             )
         )
     ).one()

@@ -64,7 +64,9 @@ class UserService:
         team_ids = sorted(self.access.org.subtree(team_id)) if team_id else None
         return await users_repo.search(self.session, team_ids=team_ids, **filters)
 
-    async def _check_unique(self, username: str | None, mobile: str | None, user_id: uuid.UUID | None) -> None:
+    async def _check_unique(
+        self, username: str | None, mobile: str | None, user_id: uuid.UUID | None
+    ) -> None:
         if username:
             other = await users_repo.by_username(self.session, username)
             if other is not None and other.id != user_id:
@@ -82,16 +84,19 @@ class UserService:
                 raise FieldError("roles", f"unknown role(s): {', '.join(unknown)}")
         if data.get("team_id") is not None and await org_repo.get_team(self.session, data["team_id"]) is None:
             raise FieldError("team_id", "no such team")
-        if data.get("department_id") is not None and await org_repo.get_department(
-            self.session, data["department_id"]
-        ) is None:
+        if (
+            data.get("department_id") is not None
+            and await org_repo.get_department(self.session, data["department_id"]) is None
+        ):
             raise FieldError("department_id", "no such department")
         if data.get("zone_ids"):
             missing = set(data["zone_ids"]) - await org_repo.existing_zone_ids(self.session, data["zone_ids"])
             if missing:
                 raise FieldError("zone_ids", "no such sales zone: " + ", ".join(sorted(map(str, missing))))
 
-    async def create(self, actor_id: uuid.UUID | None, data: dict[str, Any], grantor: Actor | None = None) -> User:
+    async def create(
+        self, actor_id: uuid.UUID | None, data: dict[str, Any], grantor: Actor | None = None
+    ) -> User:
         if data.get("roles"):
             self._check_may_grant(grantor)
         await self._check_unique(data["username"], data.get("mobile"), None)
@@ -109,7 +114,11 @@ class UserService:
         return user
 
     async def update(
-        self, user_id: uuid.UUID, data: dict[str, Any], expected_version: int | None, grantor: Actor | None = None
+        self,
+        user_id: uuid.UUID,
+        data: dict[str, Any],
+        expected_version: int | None,
+        grantor: Actor | None = None,
     ) -> User:
         user = await self.get(user_id)
         if expected_version is not None and expected_version != user.version:
@@ -133,13 +142,17 @@ class UserService:
             if before != sorted(set(roles)):
                 self._check_may_grant(grantor)
                 await access_repo.set_user_roles(self.session, user.id, roles)
-                audit.record(self.session, "user", user.id, "set_roles", {"roles": [before, sorted(set(roles))]})
+                audit.record(
+                    self.session, "user", user.id, "set_roles", {"roles": [before, sorted(set(roles))]}
+                )
                 user.updated_at = datetime.now(UTC)  # new version → new ETag: the roles are part of it
         await self.session.flush()
         after_commit(self.session, self.access.changed)
         return user
 
-    async def move(self, actor_id: uuid.UUID | None, user_id: uuid.UUID, team_id: uuid.UUID, reason: str) -> User:
+    async def move(
+        self, actor_id: uuid.UUID | None, user_id: uuid.UUID, team_id: uuid.UUID, reason: str
+    ) -> User:
         """Change the user's team: the old membership closes, a new one opens, and the customers
         they own move to the new team's zone so the new managers see them."""
         user = await self.get(user_id)
@@ -155,7 +168,10 @@ class UserService:
         moved = await users_repo.move_owned_customers_to_zone(self.session, user.id, team.zone_id)
         if moved:
             audit.record(
-                self.session, "user", user.id, "customers_moved_zone",
+                self.session,
+                "user",
+                user.id,
+                "customers_moved_zone",
                 {"zone_id": [None, str(team.zone_id)], "customers": [None, len(moved)]},
             )
         await self.session.flush()

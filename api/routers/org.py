@@ -152,8 +152,8 @@ class ZoneCreate(_ZoneFields):
 class ZoneUpdate(_ZoneFields):
     name: Name = Field(None)  # type: ignore[assignment]
     code: ZoneCode = Field(None)  # type: ignore[assignment]
-    province_codes: list[RegionCode] = Field(None, max_length=100)  # type: ignore[assignment]
-    city_codes: list[RegionCode] = Field(None, max_length=500)  # type: ignore[assignment]
+    province_codes: list[RegionCode] = Field(None, max_length=100)  # type: ignore[assignment, arg-type]
+    city_codes: list[RegionCode] = Field(None, max_length=500)  # type: ignore[assignment, arg-type]
     weekly_quota: int = Field(None, ge=0, le=1_000_000)  # type: ignore[assignment]
 
 

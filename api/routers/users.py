@@ -126,9 +126,14 @@ async def list_users(
     return Page[UserOut](items=await _present(users, rows), next_cursor=next_cursor)
 
 
-@router.post("/users", operation_id="create_user", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users", operation_id="create_user", response_model=UserOut, status_code=status.HTTP_201_CREATED
+)
 async def create_user(
-    body: UserCreate, users: Users, actor: Annotated[Actor, Depends(Authorize("user", "create"))], response: Response
+    body: UserCreate,
+    users: Users,
+    actor: Annotated[Actor, Depends(Authorize("user", "create"))],
+    response: Response,
 ) -> UserOut:
     user = await users.create(actor.user_id, body.model_dump(), grantor=actor)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
@@ -167,15 +172,21 @@ async def move_user(
     return await _one(users, user, response)
 
 
-@router.get("/users/{user_id}/memberships", operation_id="list_user_memberships", response_model=Items[MembershipOut])
+@router.get(
+    "/users/{user_id}/memberships", operation_id="list_user_memberships", response_model=Items[MembershipOut]
+)
 async def list_memberships(
     user_id: UUID, users: Users, _: Annotated[Actor, Depends(Authorize("user", "read"))]
 ) -> Items[MembershipOut]:
     rows = await users.memberships(user_id)
     return Items[MembershipOut](
         items=[
-            MembershipOut(team=NamedRef(id=m.team_id, name=name), started_at=m.started_at, ended_at=m.ended_at,
-                          reason=m.reason)
+            MembershipOut(
+                team=NamedRef(id=m.team_id, name=name),
+                started_at=m.started_at,
+                ended_at=m.ended_at,
+                reason=m.reason,
+            )
             for m, name in rows
         ]
     )
