@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import String, cast, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from repositories.models import ApiKey, CasbinRule, Role, Team, User
+from repositories.models import ApiKey, CasbinRule, Role, SalesZone, Team, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,12 @@ async def load_users(session: AsyncSession) -> list[UserRow]:
 async def load_teams(session: AsyncSession) -> list[TeamRow]:
     rows = await session.execute(select(Team.id, Team.parent_id, Team.zone_id, Team.manager_id))
     return [TeamRow(*r) for r in rows]
+
+
+async def load_zone_leaders(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(leader user id, zone id) for every zone that has a leader."""
+    rows = await session.execute(select(SalesZone.leader_id, SalesZone.id).where(SalesZone.leader_id.is_not(None)))
+    return [(r[0], r[1]) for r in rows]
 
 
 async def load_active_api_keys(session: AsyncSession) -> list[ApiKeyRow]:
@@ -136,3 +142,12 @@ async def policies_of(session: AsyncSession, role: str) -> list[tuple[str, str, 
         .order_by(CasbinRule.v1, CasbinRule.v2, CasbinRule.v3)
     )
     return [(r[0] or "", r[1] or "", r[2] or "") for r in rows]
+
+
+async def count_active_holders(session: AsyncSession, role: str) -> int:
+    """Active users who hold `role` directly."""
+    holders = select(CasbinRule.v0).where(CasbinRule.ptype == "g", CasbinRule.v1 == role)
+    stmt = select(func.count()).select_from(User).where(
+        User.is_active.is_(True), cast(User.id, String).in_(holders)
+    )
+    return int(await session.scalar(stmt) or 0)

@@ -67,10 +67,19 @@ class OrgSnapshot:
     children: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
     members: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
     api_keys: dict[str, ApiKeyRow] = field(default_factory=dict)
+    led_zones: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, users: list[UserRow], teams: list[TeamRow], keys: list[ApiKeyRow]) -> OrgSnapshot:
+    def build(
+        cls,
+        users: list[UserRow],
+        teams: list[TeamRow],
+        keys: list[ApiKeyRow],
+        zone_leaders: list[tuple[uuid.UUID, uuid.UUID]] = (),  # type: ignore[assignment]
+    ) -> OrgSnapshot:
         snap = cls(users={u.id: u for u in users}, teams={t.id: t for t in teams})
+        for leader_id, zone_id in zone_leaders:
+            snap.led_zones.setdefault(leader_id, set()).add(zone_id)
         children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
         for t in teams:
             if t.parent_id is not None:
@@ -107,6 +116,7 @@ class OrgSnapshot:
     def zones_of(self, user_id: uuid.UUID) -> set[uuid.UUID]:
         user = self.users.get(user_id)
         zones = set(user.zone_ids) if user else set()
+        zones |= self.led_zones.get(user_id, set())  # a zone's leader covers it
         for team_id in self.teams_of(user_id):
             zones.add(self.teams[team_id].zone_id)
         return zones
@@ -157,7 +167,8 @@ class AccessControl:
                 users = await access_repo.load_users(session)
                 teams = await access_repo.load_teams(session)
                 keys = await access_repo.load_active_api_keys(session)
-            self.org = OrgSnapshot.build(users, teams, keys)
+                leaders = await access_repo.load_zone_leaders(session)
+            self.org = OrgSnapshot.build(users, teams, keys, leaders)
             self._perm_cache = {}
             self._scope_cache = {}
             self._decisions = {}

@@ -184,6 +184,7 @@ class OrgService:
         zone = SalesZone(**data)
         self.session.add(zone)
         await org_repo.flush_or_duplicate(self.session, _ZONE_UNIQUE)
+        after_commit(self.session, self.access.changed)  # the leader's zone scope
         return await self.zone_view(zone.id)
 
     async def zone_view(self, zone_id: uuid.UUID) -> ZoneView:
@@ -200,6 +201,7 @@ class OrgService:
         for key, value in data.items():
             setattr(zone, key, value)
         await org_repo.flush_or_duplicate(self.session, _ZONE_UNIQUE)
+        after_commit(self.session, self.access.changed)  # the leader's zone scope
         return await self.zone_view(zone.id)
 
     async def delete_zone(self, actor: Actor, zone_id: uuid.UUID) -> None:
@@ -213,6 +215,7 @@ class OrgService:
             )
         await self.session.delete(zone)
         await self.session.flush()
+        after_commit(self.session, self.access.changed)
 
     # --- teams ----------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DuplicateRecord, FieldError, NotFound, PermissionDenied, StaleVersion
+from domain.errors import DuplicateRecord, FieldError, NotFound, PermissionDenied, RuleViolation, StaleVersion
 from repositories import access as access_repo
 from repositories import audit, identity
 from repositories import org as org_repo
@@ -147,6 +147,10 @@ class UserService:
                 )
                 user.updated_at = datetime.now(UTC)  # new version → new ETag: the roles are part of it
         await self.session.flush()
+        if (roles is not None or data.get("is_active") is False) and await access_repo.count_active_holders(
+            self.session, "admin"
+        ) == 0:
+            raise RuleViolation("This would leave no active administrator; make someone else admin first")
         after_commit(self.session, self.access.changed)
         return user
 

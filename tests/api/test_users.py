@@ -245,3 +245,29 @@ async def test_only_role_managers_may_grant_roles(client, factory):
     assert created.status_code == 403
     plain = await _create(client, hr)
     assert plain.status_code == 201 and plain.json()["roles"] == []
+
+
+async def test_last_active_admin_cannot_be_removed_or_deactivated(client, factory):
+    admin = await factory.admin()
+    me = (await client.get(f"/api/v1/users/{admin.id}", headers=admin.headers)).json()
+    r = await client.patch(f"/api/v1/users/{admin.id}", json={"roles": ["sales_rep"]}, headers=admin.headers)
+    assert r.status_code == 422 and "administrator" in r.json()["detail"]
+    r = await client.patch(f"/api/v1/users/{admin.id}", json={"is_active": False}, headers=admin.headers)
+    assert r.status_code == 422
+    second = await factory.admin()
+    r = await client.patch(f"/api/v1/users/{admin.id}", json={"is_active": False}, headers=second.headers)
+    assert r.status_code == 200 and r.json()["is_active"] is False
+    assert me["is_active"] is True
+
+
+async def test_zone_leader_sees_the_zone(client, factory):
+    zone = await factory.zone()
+    team = await factory.team(zone)
+    rep = await factory.user("sales_rep", team=team)
+    leader = await factory.user("sales_director")
+    admin = await factory.admin()
+    customer = await factory.customer(rep)
+    assert (await client.get(f"/api/v1/customers/{customer['id']}", headers=leader.headers)).status_code == 404
+    r = await client.patch(f"/api/v1/sales-zones/{zone.id}", json={"leader_id": str(leader.id)}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    assert (await client.get(f"/api/v1/customers/{customer['id']}", headers=leader.headers)).status_code == 200
