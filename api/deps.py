@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.context import AppContext
 from domain.errors import AuthenticationFailed, FieldError, PermissionDenied
 from repositories.audit import AuditActor, current_actor
-from services.auth import sha256
+from services.auth import note_api_key_use, sha256
 from services.authz import Principal
 from services.context import Actor
 
@@ -53,6 +53,8 @@ async def authenticate_optional(request: Request) -> Principal | None:
         principal = ctx.access.api_key_principal(sha256(api_key))
         if principal is None:
             raise AuthenticationFailed("Invalid API key")
+    if principal is not None and principal.api_key_id is not None:
+        await note_api_key_use(ctx.redis, ctx.sessions, principal.api_key_id)
     if principal is not None:
         request.state.principal = principal
         current_actor.set(

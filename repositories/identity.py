@@ -90,3 +90,7 @@ async def revoke_role_api_keys(session: AsyncSession, role: str, now: datetime) 
         .returning(ApiKey.id)
     )
     return [r[0] for r in result]
+
+
+async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))

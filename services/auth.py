@@ -183,3 +183,13 @@ def new_api_key() -> tuple[str, str, str]:
     """(the key shown once, its prefix for display, its hash for storage)."""
     raw = "crm_" + secrets.token_urlsafe(32)
     return raw, raw[:10], sha256(raw)
+
+
+async def note_api_key_use(
+    redis: Redis, sessions: async_sessionmaker[AsyncSession], key_id: uuid.UUID, every_seconds: int = 60
+) -> None:
+    """Record `last_used_at` at most once a minute per key (a Redis flag throttles the write),
+    in a transaction of its own so it stands whatever the request does."""
+    if await redis.set(f"crm:apikey:seen:{key_id}", "1", nx=True, ex=every_seconds):
+        async with unit_of_work(sessions) as session:
+            await identity_repo.touch_api_key(session, key_id, datetime.now(UTC))

@@ -46,6 +46,7 @@ async def test_api_key_round_trip(client, factory):
     assert listed["next_cursor"] is None
     [item] = listed["items"]
     assert item["id"] == created["id"] and item["prefix"] == created["prefix"] and item["name"] == "ERP 同步"
+    assert item["last_used_at"] is not None  # the key was used above
     assert "key" not in item and "key_hash" not in item and raw not in str(listed)
 
     revoke = await client.delete(f"{KEYS}/{created['id']}", headers=admin.headers)
