@@ -22,9 +22,11 @@ from api.routers import (
     org,
     regions,
     roles,
-    settings as settings_router,
     tags,
     users,
+)
+from api.routers import (
+    settings as settings_router,
 )
 from config import Settings, get_settings
 

@@ -52,7 +52,7 @@ async def load_teams(session: AsyncSession) -> list[TeamRow]:
 async def load_zone_leaders(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(leader user id, zone id) for every zone that has a leader."""
     rows = await session.execute(select(SalesZone.leader_id, SalesZone.id).where(SalesZone.leader_id.is_not(None)))
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1]) for r in rows if r[0] is not None]
 
 
 async def load_active_api_keys(session: AsyncSession) -> list[ApiKeyRow]:
@@ -125,7 +125,8 @@ async def roles_for_users(session: AsyncSession, user_ids: list[uuid.UUID]) -> d
         .order_by(CasbinRule.v1)
     )
     for subject, role in rows:
-        out[uuid.UUID(subject)].append(role)
+        if subject and role:
+            out[uuid.UUID(subject)].append(role)
     return out
 
 

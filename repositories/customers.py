@@ -103,8 +103,10 @@ async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope
 
 
 def _filtered(scope: DataScope, f: CustomerFilters) -> Select[Any]:
-    stmt = select(Customer, User.display_name, SalesZone.name).outerjoin(User, User.id == Customer.owner_id).outerjoin(
-        SalesZone, SalesZone.id == Customer.zone_id
+    stmt: Select[Any] = (
+        select(Customer, User.display_name, SalesZone.name)  # type: ignore[assignment]
+        .outerjoin(User, User.id == Customer.owner_id)
+        .outerjoin(SalesZone, SalesZone.id == Customer.zone_id)
     )
     conds = [visible_to(scope, Customer.owner_id, Customer.zone_id)]
     if f.q:

@@ -46,7 +46,7 @@ async def apply(
         customer_id=customer_id, tag_id=tag.id, count=1, weight=weight if weight is not None else tag.weight,
         last_tagged_by=by,
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[CustomerTag.customer_id, CustomerTag.tag_id],
         set_={
             "count": CustomerTag.count + 1,
@@ -55,7 +55,7 @@ async def apply(
             "last_tagged_by": by,
         },
     ).returning(CustomerTag.count, CustomerTag.weight)
-    row = (await session.execute(stmt)).one()
+    row = (await session.execute(upsert)).one()
     return int(row[0]), int(row[1])
 
 

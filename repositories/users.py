@@ -49,7 +49,7 @@ async def search(
     if team_ids is not None:
         stmt = stmt.where(User.team_id.in_(team_ids))
     if zone_id is not None:
-        stmt = stmt.where(User.zone_ids.any(zone_id))
+        stmt = stmt.where(User.zone_ids.any(zone_id))  # type: ignore[arg-type]
     if role:
         holders = select(CasbinRule.v0).where(CasbinRule.ptype == "g", CasbinRule.v1 == role)
         stmt = stmt.where(func.cast(User.id, CasbinRule.v0.type).in_(holders))

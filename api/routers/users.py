@@ -49,10 +49,17 @@ class UserCreate(_UserFields):
 
 class UserUpdate(_UserFields):
     display_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
-    zone_ids: list[UUID] = Field(None)  # type: ignore[assignment]
-    roles: list[str] = Field(None)  # type: ignore[assignment]
+    zone_ids: list[UUID] | None = Field(None)  # type: ignore[assignment]
+    roles: list[str] | None = Field(None)  # type: ignore[assignment]
     is_active: bool | None = None
     on_leave: bool | None = None
+
+    @field_validator("zone_ids", "roles", "display_name", "is_active", "on_leave")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
     password: str | None = Field(None, min_length=8, max_length=128)
 
 
