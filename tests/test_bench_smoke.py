@@ -1,0 +1,94 @@
+"""Smoke test of the benchmark: generate a tiny data set in a scratch database, run one read
+benchmark briefly, check the shape of what `python -m bench` reports."""
+
+from __future__ import annotations
+
+import os
+
+import asyncpg
+import pytest
+
+from bench import generate as gen
+from bench import report
+from bench.reads import run_reads
+from domain.uscc import validate_uscc
+
+SCALE = 0.0005  # 500 customers, 1,000 contacts, 2,500 follow-ups, 2 zones, 100 users
+
+
+@pytest.fixture
+async def scratch(database_url: str):  # noqa: ANN201
+    name = f"crm_bench_smoke_{os.getpid()}"
+    url = gen.with_database(gen.plain_url(database_url), name)
+    yield url, name
+    await gen.drop_database(url)
+
+
+async def test_generate_and_read(scratch, redis_url: str) -> None:  # noqa: ANN001
+    url, name = scratch
+    logs: list[str] = []
+    result = await gen.generate(SCALE, database_url=url, database=name, log=logs.append)
+    plan = gen.Plan.for_scale(SCALE)
+    assert not result.skipped
+    assert result.counts == {
+        "sales_zones": plan.zones,
+        "teams": plan.zones * gen.TEAMS_PER_ZONE,
+        "users": plan.users,
+        "customers": 500,
+        "contacts": 1000,
+        "follow_ups": 2500,
+    }
+    assert result.estimate_full_scale_seconds and result.estimate_full_scale_seconds > 0
+
+    conn = await asyncpg.connect(url)
+    try:
+        stats = await conn.fetchrow(
+            """SELECT count(*) FILTER (WHERE owner_id IS NULL) AS pool, count(uscc) AS uscc,
+                      count(DISTINCT uscc) AS distinct_uscc, count(*) FILTER (WHERE name_bigrams <> '{}') AS grams
+               FROM customers"""
+        )
+        assert 0.1 * 500 < stats["pool"] < 0.3 * 500
+        assert stats["uscc"] == stats["distinct_uscc"] > 0
+        assert stats["grams"] == 500
+        for (code,) in await conn.fetch("SELECT uscc FROM customers WHERE uscc IS NOT NULL LIMIT 20"):
+            validate_uscc(code)
+        roles = dict(await conn.fetch("SELECT v1, count(*) FROM casbin_rule WHERE ptype = 'g' GROUP BY v1"))
+        assert roles["sales_director"] == plan.zones and roles["executive"] == 1
+        assert roles["sales_manager"] == plan.zones * gen.TEAMS_PER_ZONE
+        # last follow-up on the customer = its latest follow-up
+        assert not await conn.fetchval(
+            """SELECT count(*) FROM customers c WHERE c.last_followed_up_at IS DISTINCT FROM
+                      (SELECT max(happened_at) FROM follow_ups f WHERE f.customer_id = c.id)"""
+        )
+    finally:
+        await conn.close()
+
+    again = await gen.generate(SCALE, database_url=url, database=name, log=logs.append)
+    assert again.skipped and again.counts == result.counts
+
+    subjects, results = await run_reads(
+        url,
+        redis_url,
+        only=lambda n: n in ("lookup.get_visible", "list.team"),
+        iterations=3,
+        max_seconds=1.0,
+        explain_misses=False,
+        log=logs.append,
+    )
+    assert subjects["rep_customers"] > 0
+    assert [r["name"] for r in results] == ["lookup.get_visible", "list.team"]
+    for r in results:
+        assert {
+            "ops_s",
+            "p50_ms",
+            "p95_ms",
+            "target_p95_ms",
+            "pass",
+            "bare",
+            "ratio",
+            "ratio_pass",
+            "sql",
+        } <= set(r)
+        assert r["iterations"] >= 3 and r["ops_s"] > 0 and r["bare"]["ops_s"] > 0
+    assert results[0]["rows"] == 1 and results[0]["bare_rows"] == 1
+    assert "lookup.get_visible" in report.table(results)
