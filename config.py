@@ -15,6 +15,8 @@ class Settings(BaseSettings):
         "postgresql+asyncpg://postgres@127.0.0.1:5432/crm",
         validation_alias=AliasChoices("DATABASE_URL", "CRM_DATABASE_URL"),
     )
+    # optional read replica for GET requests (lists, details, exports); unset: the primary
+    read_database_url: str | None = None
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("REDIS_URL", "CRM_REDIS_URL")
     )

@@ -23,6 +23,10 @@ class AppContext:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # GET requests: autocommit sessions (no BEGIN/COMMIT round trips), on a read replica when
+    # CRM_READ_DATABASE_URL is set
+    read_sessions: async_sessionmaker[AsyncSession]
+    read_engine: AsyncEngine
     redis: Redis
     access: AccessControl
     codec: TokenCodec
@@ -31,6 +35,7 @@ class AppContext:
     async def close(self) -> None:
         await self.redis.aclose()
         await self.engine.dispose()
+        await self.read_engine.dispose()
 
 
 async def _jwt_secret(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> str:
@@ -52,8 +57,14 @@ async def build_context(settings: Settings) -> AppContext:
     audit.install()
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
+    read_engine = make_engine(settings, settings.read_database_url or settings.database_url).execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    read_sessions = make_sessionmaker(read_engine)
     redis = Redis.from_url(settings.redis_url)
     access = AccessControl(engine, sessions, redis, settings.authz_refresh_seconds)
     await access.reload()
     codec = TokenCodec(await _jwt_secret(settings, sessions), settings.access_token_minutes)
-    return AppContext(settings, engine, sessions, redis, access, codec, LoginGuard(settings, redis))
+    return AppContext(
+        settings, engine, sessions, read_sessions, read_engine, redis, access, codec, LoginGuard(settings, redis)
+    )

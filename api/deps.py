@@ -19,11 +19,11 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
-def get_session(request: Request) -> AsyncSession:
+async def get_session(request: Request) -> AsyncSession:
     """The request's session, opened and committed by api.routing.TransactionalRoute."""
     return request.state.session  # type: ignore[no-any-return]
 
@@ -94,7 +94,7 @@ class Authorize:
         return Actor(principal, scope, ctx.access)
 
 
-def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """`If-Match: "7"` (or W/"7") → 7. Absent → None (no precondition)."""
     if if_match is None or if_match.strip() == "*":
         return None

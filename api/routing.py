@@ -31,7 +31,9 @@ class TransactionalRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             ctx = request.app.state.ctx
-            session = ctx.sessions()
+            # reads run in autocommit (one round trip per statement, replica-ready); writes get
+            # one transaction
+            session = ctx.read_sessions() if request.method in ("GET", "HEAD") else ctx.sessions()
             request.state.session = session
             try:
                 key = request.headers.get("idempotency-key") if request.method == "POST" else None

@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, func, literal, literal_column, select, update
+from sqlalchemy import Select, Text, and_, bindparam, func, literal, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customers import CustomerFilters
-from domain.scope import DataScope
+from domain.scope import DataScope, ScopeLevel
 from repositories.models import AppSetting, Contact, Customer, CustomerTag, SalesZone, Tag, User
 from repositories.pagination import keyset, page
-from repositories.scope import visible_to
+from repositories.scope import scope_params, visible_to, visible_to_bound
 
 _SORT_COLUMNS = {
     "name": (Customer.name, False),
@@ -31,13 +32,29 @@ def statement_visible_to(scope: DataScope) -> Select[Any]:
     return select(Customer).where(visible_to(scope, Customer.owner_id, Customer.zone_id))
 
 
+@lru_cache(maxsize=16)
+def _by_id(level: ScopeLevel) -> Select[Any]:
+    """SELECT customer WHERE id = :customer_id AND <scope at this level>, built once per level."""
+    return select(Customer).where(
+        Customer.id == bindparam("customer_id"), visible_to_bound(level, Customer.owner_id, Customer.zone_id)
+    )
+
+
+@lru_cache(maxsize=16)
+def _id_if_visible(level: ScopeLevel) -> Select[Any]:
+    return select(Customer.id).where(
+        Customer.id == bindparam("customer_id"), visible_to_bound(level, Customer.owner_id, Customer.zone_id)
+    )
+
+
 async def get_visible(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> Customer | None:
-    return await session.scalar(statement_visible_to(scope).where(Customer.id == customer_id))
+    params = {"customer_id": customer_id, **scope_params(scope)}
+    return (await session.execute(_by_id(scope.level), params)).scalar_one_or_none()
 
 
 async def is_visible(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> bool:
-    stmt = select(Customer.id).where(Customer.id == customer_id, visible_to(scope, Customer.owner_id, Customer.zone_id))
-    return await session.scalar(stmt) is not None
+    params = {"customer_id": customer_id, **scope_params(scope)}
+    return (await session.execute(_id_if_visible(scope.level), params)).scalar_one_or_none() is not None
 
 
 def _tags_json(customer_id_col: Any) -> Any:
@@ -60,33 +77,38 @@ def _tags_json(customer_id_col: Any) -> Any:
     )
 
 
-async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> dict[str, Any] | None:
-    """The customer with everything its page shows, in one statement."""
-    parent = Customer.__table__.alias("parent")
-    child = Customer.__table__.alias("child")
-    stmt = (
+_PARENT = Customer.__table__.alias("parent")
+_CHILD = Customer.__table__.alias("child")
+
+
+@lru_cache(maxsize=16)
+def _detail(level: ScopeLevel) -> Select[Any]:
+    """The customer with everything its page shows, in one statement (built once per level)."""
+    return select(
+        Customer,
+        select(func.count()).select_from(Contact).where(Contact.customer_id == Customer.id).scalar_subquery(),
+        _tags_json(Customer.id),
+        select(_PARENT.c.name).where(_PARENT.c.id == Customer.parent_id).scalar_subquery(),
         select(
-            Customer,
-            select(func.count()).select_from(Contact).where(Contact.customer_id == Customer.id).scalar_subquery(),
-            _tags_json(Customer.id),
-            select(parent.c.name).where(parent.c.id == Customer.parent_id).scalar_subquery(),
-            select(
-                func.coalesce(
-                    func.json_agg(func.json_build_object("id", child.c.id, "name", child.c.name)),
-                    literal_column("'[]'::json"),
-                )
+            func.coalesce(
+                func.json_agg(func.json_build_object("id", _CHILD.c.id, "name", _CHILD.c.name)),
+                literal_column("'[]'::json"),
             )
-            .where(child.c.parent_id == Customer.id)
-            .scalar_subquery(),
-            select(AppSetting.value["min_contacts_enterprise"].astext)
-            .where(AppSetting.key == "customer_rules")
-            .scalar_subquery(),
-            select(User.display_name).where(User.id == Customer.owner_id).scalar_subquery(),
-            select(SalesZone.name).where(SalesZone.id == Customer.zone_id).scalar_subquery(),
         )
-        .where(Customer.id == customer_id, visible_to(scope, Customer.owner_id, Customer.zone_id))
-    )
-    row = (await session.execute(stmt)).first()
+        .where(_CHILD.c.parent_id == Customer.id)
+        .scalar_subquery(),
+        select(AppSetting.value["min_contacts_enterprise"].astext)
+        .where(AppSetting.key == "customer_rules")
+        .scalar_subquery(),
+        select(User.display_name).where(User.id == Customer.owner_id).scalar_subquery(),
+        select(SalesZone.name).where(SalesZone.id == Customer.zone_id).scalar_subquery(),
+    ).where(Customer.id == bindparam("customer_id"), visible_to_bound(level, Customer.owner_id, Customer.zone_id))
+
+
+async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> dict[str, Any] | None:
+    stmt = _detail(scope.level)
+    params = {"customer_id": customer_id, **scope_params(scope)}
+    row = (await session.execute(stmt, params)).first()
     if row is None:
         return None
     customer, contacts, tags, parent_name, subsidiaries, min_contacts, owner_name, zone_name = row

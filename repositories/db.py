@@ -18,9 +18,9 @@ def async_url(url: str) -> str:
     return url
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
+def make_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     return create_async_engine(
-        async_url(settings.database_url),
+        async_url(url or settings.database_url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,

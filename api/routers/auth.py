@@ -48,7 +48,7 @@ class MeOut(BaseModel):
     auth: str
 
 
-def _service(session: Session, ctx: Ctx) -> AuthService:
+async def _service(session: Session, ctx: Ctx) -> AuthService:
     return AuthService(session, ctx.sessions, ctx.codec, ctx.guard, ctx.settings)
 
 

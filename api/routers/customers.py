@@ -24,53 +24,75 @@ from services.customers import CustomerService
 router = APIRouter(tags=["customers"], route_class=TransactionalRoute)
 
 
-def _service(session: Session, actor: Annotated[Actor, Depends(Authorize("customer", "read"))]) -> CustomerService:
+async def _service(
+    session: Session, actor: Annotated[Actor, Depends(Authorize("customer", "read"))]
+) -> CustomerService:
     return CustomerService(session, actor)
 
 
 class ListQuery:
     """The list's filters, shared by the list and the export."""
 
-    def __init__(
-        self,
-        q: Annotated[str | None, Query(max_length=100, description="name contains (Chinese substring)")] = None,
-        uscc: Annotated[str | None, Query(max_length=32)] = None,
-        mobile: Annotated[str | None, Query(max_length=32)] = None,
-        kind: CustomerKind | None = None,
-        level: CustomerLevel | None = None,
-        tier: Annotated[str | None, Query(pattern=r"^[A-Z]$")] = None,
-        owner_id: UUID | None = None,
-        team_id: UUID | None = None,
-        zone_id: UUID | None = None,
-        tag_id: UUID | None = None,
-        industry: Annotated[str | None, Query(max_length=100)] = None,
-        province_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-        last_followed_up_from: datetime | None = None,
-        last_followed_up_to: datetime | None = None,
-        created_from: datetime | None = None,
-        created_to: datetime | None = None,
-        sort: Annotated[
-            str | None,
-            Query(description="name, created_at, updated_at, last_followed_up_at, level or tier; prefix - for descending"),
-        ] = None,
-    ) -> None:
+    def __init__(self, sort: str | None, team_id: UUID | None, filters: CustomerFilters) -> None:
         try:
             self.sort, self.descending = parse_sort(sort)
         except ValueError as exc:
             raise FieldError("sort", str(exc)) from exc
-        if mobile:
-            try:
-                mobile = normalize_mobile(mobile)
-            except InvalidPhone as exc:
-                raise FieldError("mobile", str(exc)) from exc
         self.team_id = team_id
-        self.filters = CustomerFilters(
-            q=q or None, uscc=normalize_uscc(uscc) if uscc else None, mobile=mobile,
-            kind=kind.value if kind else None, level=level.value if level else None, tier=tier,
-            owner_id=owner_id, zone_id=zone_id, tag_id=tag_id, industry=industry, province_code=province_code,
-            last_followed_up_from=last_followed_up_from, last_followed_up_to=last_followed_up_to,
-            created_from=created_from, created_to=created_to,
-        )
+        self.filters = filters
+
+
+async def list_query(
+    q: Annotated[str | None, Query(max_length=100, description="name contains (Chinese substring)")] = None,
+    uscc: Annotated[str | None, Query(max_length=32)] = None,
+    mobile: Annotated[str | None, Query(max_length=32)] = None,
+    kind: CustomerKind | None = None,
+    level: CustomerLevel | None = None,
+    tier: Annotated[str | None, Query(pattern=r"^[A-Z]$")] = None,
+    owner_id: UUID | None = None,
+    team_id: UUID | None = None,
+    zone_id: UUID | None = None,
+    tag_id: UUID | None = None,
+    industry: Annotated[str | None, Query(max_length=100)] = None,
+    province_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    last_followed_up_from: datetime | None = None,
+    last_followed_up_to: datetime | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            description="name, created_at, updated_at, last_followed_up_at, level or tier; prefix - for descending"
+        ),
+    ] = None,
+) -> ListQuery:
+    """(an async dependency: FastAPI runs sync ones in its thread pool)"""
+    if mobile:
+        try:
+            mobile = normalize_mobile(mobile)
+        except InvalidPhone as exc:
+            raise FieldError("mobile", str(exc)) from exc
+    return ListQuery(
+        sort,
+        team_id,
+        CustomerFilters(
+            q=q or None,
+            uscc=normalize_uscc(uscc) if uscc else None,
+            mobile=mobile,
+            kind=kind.value if kind else None,
+            level=level.value if level else None,
+            tier=tier,
+            owner_id=owner_id,
+            zone_id=zone_id,
+            tag_id=tag_id,
+            industry=industry,
+            province_code=province_code,
+            last_followed_up_from=last_followed_up_from,
+            last_followed_up_to=last_followed_up_to,
+            created_from=created_from,
+            created_to=created_to,
+        ),
+    )
 
 
 def _detail_out(data: dict[str, Any]) -> CustomerOut:
@@ -92,13 +114,15 @@ def _detail_out(data: dict[str, Any]) -> CustomerOut:
 @router.get("/customers", operation_id="list_customers", response_model=Page[CustomerListItem])
 async def list_customers(
     customers: Annotated[CustomerService, Depends(_service)],
-    query: Annotated[ListQuery, Depends()],
+    query: Annotated[ListQuery, Depends(list_query)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Page[CustomerListItem]:
     filters = customers.resolve_filters(query.filters, query.team_id)
     rows, next_cursor, tags = await customers.search(filters, query.sort, query.descending, cursor, limit)
-    items = [CustomerListItem.model_validate(list_item(c, owner, zone, tags[c.id])) for c, owner, zone in rows]
+    items = [
+        CustomerListItem.model_validate(list_item(c, owner, zone, tags[c.id])) for c, owner, zone in rows
+    ]
     return Page[CustomerListItem](items=items, next_cursor=next_cursor)
 
 
@@ -106,13 +130,20 @@ async def list_customers(
     "/customers/export",
     operation_id="export_customers",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+    responses={
+        200: {
+            "content": {
+                "text/csv": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            }
+        }
+    },
 )
 async def export(
     session: Session,
     ctx: Ctx,
     actor: Annotated[Actor, Depends(Authorize("customer", "export"))],
-    query: Annotated[ListQuery, Depends()],
+    query: Annotated[ListQuery, Depends(list_query)],
     format: ExportFormat = ExportFormat.XLSX,
 ) -> StreamingResponse:
     """The filtered list within the caller's scope, as XLSX or CSV (UTF-8 with BOM)."""
@@ -121,7 +152,12 @@ async def export(
     return await export_customers(ctx.sessions, actor, filters, query.sort, query.descending, format)
 
 
-@router.post("/customers", operation_id="create_customer", response_model=CustomerOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/customers",
+    operation_id="create_customer",
+    response_model=CustomerOut,
+    status_code=status.HTTP_201_CREATED,
+)
 async def create_customer(
     body: CustomerCreate,
     session: Session,
@@ -162,7 +198,9 @@ async def update_customer(
     return _detail_out(await service.detail(customer.id))
 
 
-@router.delete("/customers/{customer_id}", operation_id="delete_customer", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/customers/{customer_id}", operation_id="delete_customer", status_code=status.HTTP_204_NO_CONTENT
+)
 async def delete_customer(
     customer_id: UUID,
     session: Session,

@@ -23,7 +23,7 @@ ZoneCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 
 
-def _service(session: Session, ctx: Ctx) -> OrgService:
+async def _service(session: Session, ctx: Ctx) -> OrgService:
     return OrgService(session, ctx.access)
 
 

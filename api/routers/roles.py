@@ -62,7 +62,7 @@ class CatalogOut(BaseModel):
     scopes: list[str]
 
 
-def _service(session: Session, ctx: Ctx) -> RoleService:
+async def _service(session: Session, ctx: Ctx) -> RoleService:
     return RoleService(session, ctx.access)
 
 

@@ -92,7 +92,7 @@ class MembershipOut(Output):
     reason: str | None
 
 
-def _service(session: Session, ctx: Ctx) -> UserService:
+async def _service(session: Session, ctx: Ctx) -> UserService:
     return UserService(session, ctx.access)
 
 
