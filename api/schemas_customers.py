@@ -250,9 +250,13 @@ class FollowUpOut(Output):
     version: int
 
 
+_LIST_FIELDS = tuple(k for k in CustomerListItem.model_fields if k not in ("owner", "zone", "tags"))
+
+
 def list_item(customer: Any, owner_name: str | None, zone_name: str | None, tags: list[dict[str, Any]]) -> dict[str, Any]:
+    """A list row (a Row of the list columns, or a Customer) with its owner, zone and tags."""
     return {
-        **{k: getattr(customer, k) for k in CustomerListItem.model_fields if hasattr(customer, k)},
+        **{k: getattr(customer, k) for k in _LIST_FIELDS},
         "owner": {"id": customer.owner_id, "display_name": owner_name} if customer.owner_id else None,
         "zone": {"id": customer.zone_id, "name": zone_name} if customer.zone_id else None,
         "tags": tags,

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, bindparam, func, literal, literal_column, select, update
+from sqlalchemy import Row, Select, Text, and_, bindparam, func, literal, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,8 +63,16 @@ def _tags_json(customer_id_col: Any) -> Any:
             func.coalesce(
                 func.json_agg(
                     func.json_build_object(
-                        "id", Tag.id, "name", Tag.name, "color", Tag.color,
-                        "count", CustomerTag.count, "weight", CustomerTag.weight,
+                        "id",
+                        Tag.id,
+                        "name",
+                        Tag.name,
+                        "color",
+                        Tag.color,
+                        "count",
+                        CustomerTag.count,
+                        "weight",
+                        CustomerTag.weight,
                     )
                 ),
                 literal_column("'[]'::json"),
@@ -102,7 +110,9 @@ def _detail(level: ScopeLevel) -> Select[Any]:
         .scalar_subquery(),
         select(User.display_name).where(User.id == Customer.owner_id).scalar_subquery(),
         select(SalesZone.name).where(SalesZone.id == Customer.zone_id).scalar_subquery(),
-    ).where(Customer.id == bindparam("customer_id"), visible_to_bound(level, Customer.owner_id, Customer.zone_id))
+    ).where(
+        Customer.id == bindparam("customer_id"), visible_to_bound(level, Customer.owner_id, Customer.zone_id)
+    )
 
 
 async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> dict[str, Any] | None:
@@ -124,9 +134,34 @@ async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope
     }
 
 
+# what a list row (and an export line) shows: plain columns, no ORM objects to build
+_LIST_COLUMNS = (
+    Customer.id,
+    Customer.kind,
+    Customer.name,
+    Customer.short_name,
+    Customer.industry,
+    Customer.uscc,
+    Customer.mobile,
+    Customer.phone,
+    Customer.email,
+    Customer.level,
+    Customer.tier,
+    Customer.province_code,
+    Customer.city_code,
+    Customer.district_code,
+    Customer.owner_id,
+    Customer.zone_id,
+    Customer.last_followed_up_at,
+    Customer.created_at,
+    Customer.updated_at,
+    Customer.version,
+)
+
+
 def _filtered(scope: DataScope, f: CustomerFilters) -> Select[Any]:
     stmt: Select[Any] = (
-        select(Customer, User.display_name, SalesZone.name)  # type: ignore[assignment]
+        select(*_LIST_COLUMNS, User.display_name.label("owner_name"), SalesZone.name.label("zone_name"))
         .outerjoin(User, User.id == Customer.owner_id)
         .outerjoin(SalesZone, SalesZone.id == Customer.zone_id)
     )
@@ -187,27 +222,39 @@ async def search(
     descending: bool,
     cursor: str | None,
     limit: int,
-) -> tuple[list[tuple[Customer, str | None, str | None]], str | None]:
-    """A page of (customer, owner name, zone name), keyset-paginated on (sort column, id)."""
+) -> tuple[list[Row[Any]], str | None]:
+    """A page of list rows (the list columns plus owner_name and zone_name), keyset-paginated
+    on (sort column, id)."""
     column, nullable = _SORT_COLUMNS[sort]
     stmt = keyset(_filtered(scope, filters), column, Customer.id, descending, cursor, limit, nullable)
-    rows = [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
-    return page(rows, limit, lambda r: getattr(r[0], sort), lambda r: r[0].id)
+    rows = list((await session.execute(stmt)).all())
+    return page(rows, limit, lambda r: getattr(r, sort), lambda r: r.id)
 
 
 async def stream(
-    session: AsyncSession, scope: DataScope, filters: CustomerFilters, sort: str, descending: bool, max_rows: int
-) -> AsyncIterator[tuple[Customer, str | None, str | None]]:
+    session: AsyncSession,
+    scope: DataScope,
+    filters: CustomerFilters,
+    sort: str,
+    descending: bool,
+    max_rows: int,
+) -> AsyncIterator[tuple[Row[Any], str | None, str | None]]:
     """Every matching row (for export), fetched in chunks from a server-side cursor."""
     column, nullable = _SORT_COLUMNS[sort]
     order = column.desc() if descending else column.asc()
-    stmt = _filtered(scope, filters).order_by(order.nulls_last() if nullable else order, Customer.id).limit(max_rows)
+    stmt = (
+        _filtered(scope, filters)
+        .order_by(order.nulls_last() if nullable else order, Customer.id)
+        .limit(max_rows)
+    )
     result = await session.stream(stmt.execution_options(yield_per=2000))
     async for row in result:
-        yield row[0], row[1], row[2]
+        yield row, row.owner_name, row.zone_name
 
 
-async def tags_for(session: AsyncSession, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+async def tags_for(
+    session: AsyncSession, customer_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
     out: dict[uuid.UUID, list[dict[str, Any]]] = {cid: [] for cid in customer_ids}
     if not customer_ids:
         return out

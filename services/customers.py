@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,16 @@ from repositories.models import Contact, Customer
 from services.context import Actor
 
 ENTERPRISE_ONLY = ("short_name", "uscc", "size", "company_type", "fax", "website", "parent_id")
-INDIVIDUAL_ONLY = ("gender", "birthday", "mobile", "id_type", "id_number", "occupation", "position", "education")
+INDIVIDUAL_ONLY = (
+    "gender",
+    "birthday",
+    "mobile",
+    "id_type",
+    "id_number",
+    "occupation",
+    "position",
+    "education",
+)
 
 
 class CustomerService:
@@ -51,9 +61,11 @@ class CustomerService:
 
     async def search(
         self, filters: CustomerFilters, sort: str, descending: bool, cursor: str | None, limit: int
-    ) -> tuple[list[tuple[Customer, str | None, str | None]], str | None, dict[uuid.UUID, list[dict[str, Any]]]]:
-        rows, next_cursor = await repo.search(self.session, self.actor.scope, filters, sort, descending, cursor, limit)
-        tags = await repo.tags_for(self.session, [r[0].id for r in rows])
+    ) -> tuple[list[Row[Any]], str | None, dict[uuid.UUID, list[dict[str, Any]]]]:
+        rows, next_cursor = await repo.search(
+            self.session, self.actor.scope, filters, sort, descending, cursor, limit
+        )
+        tags = await repo.tags_for(self.session, [r.id for r in rows])
         return rows, next_cursor, tags
 
     # --- writes -----------------------------------------------------------------------------
@@ -74,7 +86,11 @@ class CustomerService:
         elif user is not None and user.zone_ids:
             zone_id = user.zone_ids[0]
         customer = Customer(
-            **data, owner_id=self.actor.user_id, zone_id=zone_id, created_by=self.actor.user_id, level="normal"
+            **data,
+            owner_id=self.actor.user_id,
+            zone_id=zone_id,
+            created_by=self.actor.user_id,
+            level="normal",
         )
         self.session.add(customer)
         await self._flush_unique()
@@ -82,8 +98,13 @@ class CustomerService:
             # seed 003: creating an individual customer also creates its contact
             self.session.add(
                 Contact(
-                    customer_id=customer.id, name=customer.name, mobile=customer.mobile, email=customer.email,
-                    gender=customer.gender, is_key_person=True, created_by=self.actor.user_id,
+                    customer_id=customer.id,
+                    name=customer.name,
+                    mobile=customer.mobile,
+                    email=customer.email,
+                    gender=customer.gender,
+                    is_key_person=True,
+                    created_by=self.actor.user_id,
                 )
             )
         for index, contact in enumerate(contacts):
@@ -93,7 +114,9 @@ class CustomerService:
         await self.session.flush()
         return customer
 
-    async def update(self, customer_id: uuid.UUID, data: dict[str, Any], expected_version: int | None) -> Customer:
+    async def update(
+        self, customer_id: uuid.UUID, data: dict[str, Any], expected_version: int | None
+    ) -> Customer:
         customer = await self.get(customer_id)
         if expected_version is not None and expected_version != customer.version:
             raise StaleVersion(f"customer is at version {customer.version}, you sent {expected_version}")
@@ -135,9 +158,17 @@ class CustomerService:
         for key, code in merged.items():
             if code and (code not in found or found[code].level != expected_level[key]):
                 raise FieldError(key, f"{code} is not a {key.split('_')[0]} code (GB/T 2260)")
-        if merged["city_code"] and merged["province_code"] and found[merged["city_code"]].parent_code != merged["province_code"]:
+        if (
+            merged["city_code"]
+            and merged["province_code"]
+            and found[merged["city_code"]].parent_code != merged["province_code"]
+        ):
             raise FieldError("city_code", "city is not in the chosen province")
-        if merged["district_code"] and merged["city_code"] and found[merged["district_code"]].parent_code != merged["city_code"]:
+        if (
+            merged["district_code"]
+            and merged["city_code"]
+            and found[merged["district_code"]].parent_code != merged["city_code"]
+        ):
             raise FieldError("district_code", "district is not in the chosen city")
 
     async def _check_tier(self, data: dict[str, Any]) -> None:
@@ -148,7 +179,9 @@ class CustomerService:
         if data.get("uscc"):
             other = await repo.by_uscc(self.session, data["uscc"])
             if other is not None and other.id != own_id:
-                raise self._duplicate("uscc", "统一社会信用代码已存在 / a customer with this USCC exists", other)
+                raise self._duplicate(
+                    "uscc", "统一社会信用代码已存在 / a customer with this USCC exists", other
+                )
         if data.get("mobile"):
             other = await repo.by_mobile(self.session, data["mobile"])
             if other is not None and other.id != own_id:

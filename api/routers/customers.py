@@ -121,7 +121,7 @@ async def list_customers(
     filters = customers.resolve_filters(query.filters, query.team_id)
     rows, next_cursor, tags = await customers.search(filters, query.sort, query.descending, cursor, limit)
     items = [
-        CustomerListItem.model_validate(list_item(c, owner, zone, tags[c.id])) for c, owner, zone in rows
+        CustomerListItem.model_validate(list_item(r, r.owner_name, r.zone_name, tags[r.id])) for r in rows
     ]
     return Page[CustomerListItem](items=items, next_cursor=next_cursor)
 
