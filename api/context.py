@@ -57,14 +57,22 @@ async def build_context(settings: Settings) -> AppContext:
     audit.install()
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
-    read_engine = make_engine(settings, settings.read_database_url or settings.database_url).execution_options(
-        isolation_level="AUTOCOMMIT"
-    )
+    read_engine = make_engine(
+        settings, settings.read_database_url or settings.database_url
+    ).execution_options(isolation_level="AUTOCOMMIT")
     read_sessions = make_sessionmaker(read_engine)
     redis = Redis.from_url(settings.redis_url)
     access = AccessControl(engine, sessions, redis, settings.authz_refresh_seconds)
     await access.reload()
     codec = TokenCodec(await _jwt_secret(settings, sessions), settings.access_token_minutes)
     return AppContext(
-        settings, engine, sessions, read_sessions, read_engine, redis, access, codec, LoginGuard(settings, redis)
+        settings,
+        engine,
+        sessions,
+        read_sessions,
+        read_engine,
+        redis,
+        access,
+        codec,
+        LoginGuard(settings, redis),
     )

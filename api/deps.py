@@ -100,7 +100,7 @@ async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = N
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
     if not raw.isdigit():
-        raise FieldError("If-Match", "must be the ETag of the record, e.g. \"3\"")
+        raise FieldError("If-Match", 'must be the ETag of the record, e.g. "3"')
     return int(raw)
 
 

@@ -66,10 +66,14 @@ def _message(err: dict[str, Any]) -> str:
 
 
 async def _validation_handler(request: Request, exc: RequestValidationError) -> Response:
-    errors = [{"field": _field_path(tuple(err.get("loc", ()))), "message": _message(err)} for err in exc.errors()]
+    errors = [
+        {"field": _field_path(tuple(err.get("loc", ()))), "message": _message(err)} for err in exc.errors()
+    ]
     json_invalid = any(err.get("type") == "json_invalid" for err in exc.errors())
     if json_invalid:
-        return problem(400, "Malformed JSON body", "The request body is not valid JSON", "bad-request", errors=errors)
+        return problem(
+            400, "Malformed JSON body", "The request body is not valid JSON", "bad-request", errors=errors
+        )
     detail = "; ".join(f"{x['field']}: {x['message']}" for x in errors[:5])
     return problem(422, "Invalid input", detail, "validation-error", errors=errors)
 

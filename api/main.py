@@ -59,7 +59,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(api_logging.RequestLogMiddleware)
 
     v1 = APIRouter(prefix="/api/v1")
-    for module in (auth, users, regions, customers, contacts, tags, audit_log, org, roles, api_keys, settings_router):
+    for module in (
+        auth,
+        users,
+        regions,
+        customers,
+        contacts,
+        tags,
+        audit_log,
+        org,
+        roles,
+        api_keys,
+        settings_router,
+    ):
         v1.include_router(module.router)
 
     @v1.get("/health", tags=["system"], operation_id="health", include_in_schema=False)

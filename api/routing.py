@@ -40,35 +40,61 @@ class TransactionalRoute(APIRoute):
                 owner = None
                 if key:
                     principal = await authenticate_optional(request)
-                    owner = f"{principal.kind}:{principal.api_key_id or principal.user_id}" if principal else (
-                        "anonymous:" + (request.client.host if request.client else "-")
+                    owner = (
+                        f"{principal.kind}:{principal.api_key_id or principal.user_id}"
+                        if principal
+                        else ("anonymous:" + (request.client.host if request.client else "-"))
                     )
                     if len(key) > 255:
-                        return problem(422, "Invalid input", "Idempotency-Key is too long", "validation-error",
-                                       errors=[{"field": "Idempotency-Key", "message": "at most 255 characters"}])
+                        return problem(
+                            422,
+                            "Invalid input",
+                            "Idempotency-Key is too long",
+                            "validation-error",
+                            errors=[{"field": "Idempotency-Key", "message": "at most 255 characters"}],
+                        )
                     body = await request.body()
                     digest = hashlib.sha256(
-                        request.method.encode() + b" " + request.url.path.encode() + b"?"
-                        + request.url.query.encode() + b"\n" + body
+                        request.method.encode()
+                        + b" "
+                        + request.url.path.encode()
+                        + b"?"
+                        + request.url.query.encode()
+                        + b"\n"
+                        + body
                     ).hexdigest()
-                    stored = await idempotency.claim(session, owner, key, request.method, request.url.path, digest)
+                    stored = await idempotency.claim(
+                        session, owner, key, request.method, request.url.path, digest
+                    )
                     if stored is not None:
                         await session.rollback()
                         if stored.request_hash != digest:
                             return problem(
-                                422, "Idempotency-Key reused with a different request",
+                                422,
+                                "Idempotency-Key reused with a different request",
                                 "This Idempotency-Key was already used for another request body or path",
                                 "idempotency-mismatch",
-                                errors=[{"field": "Idempotency-Key", "message": "already used with another request"}],
+                                errors=[
+                                    {
+                                        "field": "Idempotency-Key",
+                                        "message": "already used with another request",
+                                    }
+                                ],
                             )
                         headers = dict(stored.headers or {})
                         headers["Idempotent-Replayed"] = "true"
-                        return Response(stored.body or b"", status_code=stored.status_code or 200, headers=headers)
+                        return Response(
+                            stored.body or b"", status_code=stored.status_code or 200, headers=headers
+                        )
                 response = await original(request)
                 if response.status_code < 400:
                     if key and owner:
                         await idempotency.complete(
-                            session, owner, key, response.status_code, bytes(response.body),
+                            session,
+                            owner,
+                            key,
+                            response.status_code,
+                            bytes(response.body),
                             {k: v for k, v in response.headers.items() if k in _REPLAYED_HEADERS},
                         )
                     await session.commit()

@@ -253,7 +253,9 @@ class FollowUpOut(Output):
 _LIST_FIELDS = tuple(k for k in CustomerListItem.model_fields if k not in ("owner", "zone", "tags"))
 
 
-def list_item(customer: Any, owner_name: str | None, zone_name: str | None, tags: list[dict[str, Any]]) -> dict[str, Any]:
+def list_item(
+    customer: Any, owner_name: str | None, zone_name: str | None, tags: list[dict[str, Any]]
+) -> dict[str, Any]:
     """A list row (a Row of the list columns, or a Customer) with its owner, zone and tags."""
     return {
         **{k: getattr(customer, k) for k in _LIST_FIELDS},

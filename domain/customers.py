@@ -127,7 +127,7 @@ class CustomerFilters:
 
 
 def parse_sort(sort: str | None) -> tuple[str, bool]:
-    """"-updated_at" → ("updated_at", descending=True). Default: most recently updated first."""
+    """ "-updated_at" → ("updated_at", descending=True). Default: most recently updated first."""
     if not sort:
         return "updated_at", True
     descending = sort.startswith("-")

@@ -51,7 +51,9 @@ async def load_teams(session: AsyncSession) -> list[TeamRow]:
 
 async def load_zone_leaders(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(leader user id, zone id) for every zone that has a leader."""
-    rows = await session.execute(select(SalesZone.leader_id, SalesZone.id).where(SalesZone.leader_id.is_not(None)))
+    rows = await session.execute(
+        select(SalesZone.leader_id, SalesZone.id).where(SalesZone.leader_id.is_not(None))
+    )
     return [(r[0], r[1]) for r in rows if r[0] is not None]
 
 
@@ -97,7 +99,9 @@ async def delete_role_rules(session: AsyncSession, role: str) -> None:
 
 async def user_roles(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
     rows = await session.scalars(
-        select(CasbinRule.v1).where(CasbinRule.ptype == "g", CasbinRule.v0 == str(user_id)).order_by(CasbinRule.v1)
+        select(CasbinRule.v1)
+        .where(CasbinRule.ptype == "g", CasbinRule.v0 == str(user_id))
+        .order_by(CasbinRule.v1)
     )
     return [r for r in rows if r]
 
@@ -106,7 +110,8 @@ async def set_user_roles(session: AsyncSession, user_id: uuid.UUID, roles: list[
     await session.execute(delete(CasbinRule).where(CasbinRule.ptype == "g", CasbinRule.v0 == str(user_id)))
     if roles:
         await session.execute(
-            insert(CasbinRule), [{"ptype": "g", "v0": str(user_id), "v1": role} for role in sorted(set(roles))]
+            insert(CasbinRule),
+            [{"ptype": "g", "v0": str(user_id), "v1": role} for role in sorted(set(roles))],
         )
 
 
@@ -148,7 +153,9 @@ async def policies_of(session: AsyncSession, role: str) -> list[tuple[str, str, 
 async def count_active_holders(session: AsyncSession, role: str) -> int:
     """Active users who hold `role` directly."""
     holders = select(CasbinRule.v0).where(CasbinRule.ptype == "g", CasbinRule.v1 == role)
-    stmt = select(func.count()).select_from(User).where(
-        User.is_active.is_(True), cast(User.id, String).in_(holders)
+    stmt = (
+        select(func.count())
+        .select_from(User)
+        .where(User.is_active.is_(True), cast(User.id, String).in_(holders))
     )
     return int(await session.scalar(stmt) or 0)

@@ -95,7 +95,8 @@ def _entity_id(obj: Any) -> str:
         return f"{obj.customer_id}:{obj.tag_id}"
     state = instance_state(obj)
     ident = state.identity or tuple(
-        getattr(obj, str(c.key)) for c in state.mapper.primary_key  # type: ignore[union-attr]
+        getattr(obj, str(c.key))
+        for c in state.mapper.primary_key  # type: ignore[union-attr]
     )
     return ":".join(str(i) for i in ident)
 

@@ -13,7 +13,11 @@ from repositories.scope import visible_to
 
 
 async def for_customer(session: AsyncSession, customer_id: uuid.UUID) -> list[Contact]:
-    stmt = select(Contact).where(Contact.customer_id == customer_id).order_by(Contact.is_key_person.desc(), Contact.name, Contact.id)
+    stmt = (
+        select(Contact)
+        .where(Contact.customer_id == customer_id)
+        .order_by(Contact.is_key_person.desc(), Contact.name, Contact.id)
+    )
     return list((await session.scalars(stmt)).all())
 
 
@@ -27,5 +31,7 @@ async def get_visible(session: AsyncSession, contact_id: uuid.UUID, scope: DataS
 
 
 async def reports_to_map(session: AsyncSession, customer_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID | None]:
-    rows = await session.execute(select(Contact.id, Contact.reports_to_id).where(Contact.customer_id == customer_id))
+    rows = await session.execute(
+        select(Contact.id, Contact.reports_to_id).where(Contact.customer_id == customer_id)
+    )
     return {r[0]: r[1] for r in rows}

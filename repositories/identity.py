@@ -22,13 +22,17 @@ async def active_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 
 
 async def refresh_token_for_update(session: AsyncSession, token_hash: str) -> RefreshToken | None:
-    return await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update())
+    return await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    )
 
 
 async def add_refresh_token(
     session: AsyncSession, user_id: uuid.UUID, family_id: uuid.UUID, token_hash: str, expires_at: datetime
 ) -> None:
-    session.add(RefreshToken(user_id=user_id, family_id=family_id, token_hash=token_hash, expires_at=expires_at))
+    session.add(
+        RefreshToken(user_id=user_id, family_id=family_id, token_hash=token_hash, expires_at=expires_at)
+    )
     await session.flush()
 
 

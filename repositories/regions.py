@@ -8,7 +8,9 @@ from repositories.models import Region
 
 async def children_of(session: AsyncSession, parent_code: str | None) -> list[Region]:
     stmt = select(Region).order_by(Region.code)
-    stmt = stmt.where(Region.parent_code.is_(None) if parent_code is None else Region.parent_code == parent_code)
+    stmt = stmt.where(
+        Region.parent_code.is_(None) if parent_code is None else Region.parent_code == parent_code
+    )
     return list((await session.scalars(stmt)).all())
 
 

@@ -33,6 +33,7 @@ def visible_to(
 # depends only on the level, the ids travel in the parameters (SQLAlchemy's compiled cache then
 # serves every caller at that level).
 
+
 def visible_to_bound(
     level: ScopeLevel,
     owner_col: InstrumentedAttribute,

@@ -43,7 +43,10 @@ async def apply(
 ) -> tuple[int, int]:
     """Tag the customer, or count one more application (次数). Returns (count, weight)."""
     stmt = insert(CustomerTag).values(
-        customer_id=customer_id, tag_id=tag.id, count=1, weight=weight if weight is not None else tag.weight,
+        customer_id=customer_id,
+        tag_id=tag.id,
+        count=1,
+        weight=weight if weight is not None else tag.weight,
         last_tagged_by=by,
     )
     upsert = stmt.on_conflict_do_update(

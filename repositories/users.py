@@ -45,7 +45,9 @@ async def search(
     stmt: Select[Any] = select(User)
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like), User.mobile.ilike(like)))
+        stmt = stmt.where(
+            or_(User.username.ilike(like), User.display_name.ilike(like), User.mobile.ilike(like))
+        )
     if team_ids is not None:
         stmt = stmt.where(User.team_id.in_(team_ids))
     if zone_id is not None:

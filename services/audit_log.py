@@ -51,12 +51,19 @@ class AuditLogService:
                 raise NotFound("customer", customer_id)
             root = str(customer_id)
         elif self.actor.scope.level < ScopeLevel.ALL:
-            actor_ids = self.actor.scope.team_user_ids if self.actor.scope.level >= ScopeLevel.TEAM else frozenset(
-                {self.actor.user_id}
+            actor_ids = (
+                self.actor.scope.team_user_ids
+                if self.actor.scope.level >= ScopeLevel.TEAM
+                else frozenset({self.actor.user_id})
             )
         rows = await repo.list_entries(
-            self.session, entity=entity, entity_id=entity_id, root_entity_id=root, actor_ids=actor_ids,
-            before_id=before_id, limit=min(limit, 200) + 1,
+            self.session,
+            entity=entity,
+            entity_id=entity_id,
+            root_entity_id=root,
+            actor_ids=actor_ids,
+            before_id=before_id,
+            limit=min(limit, 200) + 1,
         )
         next_cursor = None
         if len(rows) > limit:
@@ -77,7 +84,9 @@ def present(entry: AuditEntry, actor_name: str | None) -> dict[str, Any]:
     return {
         "id": entry.id,
         "at": entry.at,
-        "actor": {"id": entry.actor_id, "display_name": actor_name or entry.actor_kind} if entry.actor_id else None,
+        "actor": {"id": entry.actor_id, "display_name": actor_name or entry.actor_kind}
+        if entry.actor_id
+        else None,
         "actor_kind": entry.actor_kind,
         "entity": entry.entity,
         "entity_id": entry.entity_id,

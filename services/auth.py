@@ -59,7 +59,9 @@ class TokenCodec:
 
     def user_id(self, token: str) -> uuid.UUID | None:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+            claims = jwt.decode(
+                token, self._secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+            )
         except jwt.PyJWTError:
             return None
         if claims.get("typ") != "access":
@@ -98,7 +100,10 @@ class LoginGuard:
         ttl = await self._redis.ttl(self._lock_key(username))
         if ttl and ttl > 0:
             raise TooManyAttempts(ttl)
-        for item, keys in ((self._per_ip, ("login-ip", ip)), (self._per_user_ip, ("login", username.lower(), ip))):
+        for item, keys in (
+            (self._per_ip, ("login-ip", ip)),
+            (self._per_user_ip, ("login", username.lower(), ip)),
+        ):
             if not await self._limiter.hit(item, *keys):
                 stats = await self._limiter.get_window_stats(item, *keys)
                 raise TooManyAttempts(max(1, int(stats.reset_time - datetime.now(UTC).timestamp())))

@@ -44,7 +44,9 @@ class ContactService:
         await self.session.flush()
         return contact
 
-    async def update(self, contact_id: uuid.UUID, data: dict[str, Any], expected_version: int | None) -> Contact:
+    async def update(
+        self, contact_id: uuid.UUID, data: dict[str, Any], expected_version: int | None
+    ) -> Contact:
         contact = await self.get(contact_id)
         if expected_version is not None and expected_version != contact.version:
             raise StaleVersion()

@@ -87,7 +87,9 @@ async def export_customers(
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     filename = f"客户-customers-{stamp}.{fmt.value}"
-    disposition = f"attachment; filename=\"customers-{stamp}.{fmt.value}\"; filename*=UTF-8''{quote(filename)}"
+    disposition = (
+        f"attachment; filename=\"customers-{stamp}.{fmt.value}\"; filename*=UTF-8''{quote(filename)}"
+    )
     if fmt is ExportFormat.CSV:
         return StreamingResponse(
             _csv(rows()), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition}

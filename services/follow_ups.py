@@ -43,7 +43,9 @@ class FollowUpService:
             contact = await contacts_repo.get_visible(self.session, data["contact_id"], self.actor.scope)
             if contact is None or contact.customer_id != customer_id:
                 raise FieldError("contact_id", "must be a contact of this customer")
-        follow_up = FollowUp(**data, customer_id=customer_id, happened_at=happened_at, author_id=self.actor.user_id)
+        follow_up = FollowUp(
+            **data, customer_id=customer_id, happened_at=happened_at, author_id=self.actor.user_id
+        )
         self.session.add(follow_up)
         await self.session.flush()
         await customers_repo.touch_followed_up(self.session, customer_id, happened_at)
@@ -57,7 +59,9 @@ class FollowUpService:
             raise PermissionDenied("only the author or a manager may change a follow-up record")
         return follow_up
 
-    async def update(self, follow_up_id: uuid.UUID, data: dict[str, Any], expected_version: int | None) -> FollowUp:
+    async def update(
+        self, follow_up_id: uuid.UUID, data: dict[str, Any], expected_version: int | None
+    ) -> FollowUp:
         follow_up = await self._own(follow_up_id)
         if expected_version is not None and expected_version != follow_up.version:
             raise StaleVersion()
@@ -70,4 +74,3 @@ class FollowUpService:
         follow_up = await self._own(follow_up_id)
         await self.session.delete(follow_up)
         await self.session.flush()
-

@@ -38,7 +38,9 @@ class TagService:
         await self.session.flush()
         return tag
 
-    async def tag_customer(self, customer_id: uuid.UUID, tag_id: uuid.UUID, weight: int | None) -> dict[str, Any]:
+    async def tag_customer(
+        self, customer_id: uuid.UUID, tag_id: uuid.UUID, weight: int | None
+    ) -> dict[str, Any]:
         """Needs customer:update on the customer (the caller's scope)."""
         if not await customers_repo.is_visible(self.session, customer_id, self.actor.scope):
             raise NotFound("customer", customer_id)
@@ -47,8 +49,15 @@ class TagService:
             raise FieldError("tag_id", "no such tag")
         count, applied_weight = await repo.apply(self.session, customer_id, tag, weight, self.actor.user_id)
         audit.record(
-            self.session, "customer_tag", f"{customer_id}:{tag_id}", "tag",
-            {"tag": [None, tag.name], "count": [count - 1 if count > 1 else None, count], "weight": [None, applied_weight]},
+            self.session,
+            "customer_tag",
+            f"{customer_id}:{tag_id}",
+            "tag",
+            {
+                "tag": [None, tag.name],
+                "count": [count - 1 if count > 1 else None, count],
+                "weight": [None, applied_weight],
+            },
             root_entity_id=customer_id,
         )
         return {"id": tag.id, "name": tag.name, "color": tag.color, "count": count, "weight": applied_weight}
@@ -59,6 +68,10 @@ class TagService:
         if not await repo.remove(self.session, customer_id, tag_id):
             raise NotFound("tag on customer", tag_id)
         audit.record(
-            self.session, "customer_tag", f"{customer_id}:{tag_id}", "untag", {"tag_id": [str(tag_id), None]},
+            self.session,
+            "customer_tag",
+            f"{customer_id}:{tag_id}",
+            "untag",
+            {"tag_id": [str(tag_id), None]},
             root_entity_id=customer_id,
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from urllib.parse import urlsplit
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -38,7 +38,8 @@ async def _recreate_database(url: str) -> None:
     admin = await asyncpg.connect(_plain(with_database(url, "postgres")))
     try:
         await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", db
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            db,
         )
         await admin.execute(f'DROP DATABASE IF EXISTS "{db}"')
         await admin.execute(f'CREATE DATABASE "{db}"')
@@ -89,9 +90,13 @@ async def app(settings: Settings) -> AsyncIterator[object]:
                 r["tablename"]
                 for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
             ]
-            application.state.test_truncate = [t for t in tables if t not in KEEP and not t.startswith("_seed_")]
+            application.state.test_truncate = [
+                t for t in tables if t not in KEEP and not t.startswith("_seed_")
+            ]
             for t in SEEDED:
-                await conn.execute(f'DROP TABLE IF EXISTS "_seed_{t}"; CREATE TABLE "_seed_{t}" AS TABLE "{t}"')
+                await conn.execute(
+                    f'DROP TABLE IF EXISTS "_seed_{t}"; CREATE TABLE "_seed_{t}" AS TABLE "{t}"'
+                )
         finally:
             await conn.close()
         yield application
@@ -103,7 +108,9 @@ async def clean(app, settings: Settings) -> None:  # noqa: ANN001
     ctx = app.state.ctx
     conn = await asyncpg.connect(_plain(settings.database_url))
     try:
-        sql = "TRUNCATE " + ", ".join(f'"{t}"' for t in app.state.test_truncate) + " RESTART IDENTITY CASCADE;"
+        sql = (
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in app.state.test_truncate) + " RESTART IDENTITY CASCADE;"
+        )
         for t in SEEDED:
             sql += f'DELETE FROM "{t}"; INSERT INTO "{t}" SELECT * FROM "_seed_{t}";'
         await conn.execute(sql)

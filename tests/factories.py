@@ -43,7 +43,11 @@ class Factory:
         return zone
 
     async def team(
-        self, zone: SalesZone, name: str | None = None, parent: Team | None = None, manager: TestUser | None = None
+        self,
+        zone: SalesZone,
+        name: str | None = None,
+        parent: Team | None = None,
+        manager: TestUser | None = None,
     ) -> Team:
         async with unit_of_work(self.ctx.sessions) as s:
             team = Team(

@@ -36,11 +36,15 @@ async def list_audit_log(
     actor: Annotated[Actor, Depends(Authorize("audit_log", "read"))],
     entity: Annotated[str | None, Query(max_length=40)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
-    customer_id: Annotated[UUID | None, Query(description="a customer's whole history: itself, contacts, follow-ups, tags")] = None,
+    customer_id: Annotated[
+        UUID | None, Query(description="a customer's whole history: itself, contacts, follow-ups, tags")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Page[AuditEntryOut]:
     rows, next_cursor = await AuditLogService(session, actor).entries(
         entity=entity, entity_id=entity_id, customer_id=customer_id, cursor=cursor, limit=limit
     )
-    return Page[AuditEntryOut](items=[AuditEntryOut.model_validate(present(e, n)) for e, n in rows], next_cursor=next_cursor)
+    return Page[AuditEntryOut](
+        items=[AuditEntryOut.model_validate(present(e, n)) for e, n in rows], next_cursor=next_cursor
+    )

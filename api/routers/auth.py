@@ -64,13 +64,17 @@ async def token(
 ) -> TokenOut:
     ip = request.client.host if request.client else "unknown"
     pair = await auth.login(username, password, ip)
-    return TokenOut(access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token)
+    return TokenOut(
+        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+    )
 
 
 @router.post("/auth/refresh", operation_id="auth_refresh", response_model=TokenOut)
 async def refresh(body: RefreshIn, auth: Auth) -> TokenOut:
     pair = await auth.refresh(body.refresh_token)
-    return TokenOut(access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token)
+    return TokenOut(
+        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+    )
 
 
 @router.post("/auth/logout", operation_id="auth_logout", status_code=status.HTTP_204_NO_CONTENT)

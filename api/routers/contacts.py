@@ -26,7 +26,10 @@ router = APIRouter(route_class=TransactionalRoute)
 
 
 @router.get(
-    "/customers/{customer_id}/contacts", operation_id="list_contacts", response_model=Items[ContactOut], tags=["contacts"]
+    "/customers/{customer_id}/contacts",
+    operation_id="list_contacts",
+    response_model=Items[ContactOut],
+    tags=["contacts"],
 )
 async def list_contacts(
     customer_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("contact", "read"))]
@@ -55,16 +58,23 @@ async def create_contact(
     return ContactOut.model_validate(contact)
 
 
-@router.get("/contacts/{contact_id}", operation_id="get_contact", response_model=ContactOut, tags=["contacts"])
+@router.get(
+    "/contacts/{contact_id}", operation_id="get_contact", response_model=ContactOut, tags=["contacts"]
+)
 async def get_contact(
-    contact_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("contact", "read"))], response: Response
+    contact_id: UUID,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("contact", "read"))],
+    response: Response,
 ) -> ContactOut:
     contact = await ContactService(session, actor).get(contact_id)
     response.headers["ETag"] = etag(contact.version)
     return ContactOut.model_validate(contact)
 
 
-@router.patch("/contacts/{contact_id}", operation_id="update_contact", response_model=ContactOut, tags=["contacts"])
+@router.patch(
+    "/contacts/{contact_id}", operation_id="update_contact", response_model=ContactOut, tags=["contacts"]
+)
 async def update_contact(
     contact_id: UUID,
     body: ContactUpdate,
@@ -73,16 +83,24 @@ async def update_contact(
     expected: IfMatch,
     response: Response,
 ) -> ContactOut:
-    contact = await ContactService(session, actor).update(contact_id, body.model_dump(exclude_unset=True), expected)
+    contact = await ContactService(session, actor).update(
+        contact_id, body.model_dump(exclude_unset=True), expected
+    )
     response.headers["ETag"] = etag(contact.version)
     return ContactOut.model_validate(contact)
 
 
 @router.delete(
-    "/contacts/{contact_id}", operation_id="delete_contact", status_code=status.HTTP_204_NO_CONTENT, tags=["contacts"]
+    "/contacts/{contact_id}",
+    operation_id="delete_contact",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["contacts"],
 )
 async def delete_contact(
-    contact_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("contact", "delete"))], expected: IfMatch
+    contact_id: UUID,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("contact", "delete"))],
+    expected: IfMatch,
 ) -> None:
     await ContactService(session, actor).delete(contact_id, expected)
 
@@ -91,7 +109,9 @@ def _follow_up_out(follow_up, author_name: str | None) -> FollowUpOut:  # noqa: 
     return FollowUpOut.model_validate(
         {
             **{k: getattr(follow_up, k) for k in FollowUpOut.model_fields if k != "author"},
-            "author": {"id": follow_up.author_id, "display_name": author_name} if follow_up.author_id else None,
+            "author": {"id": follow_up.author_id, "display_name": author_name}
+            if follow_up.author_id
+            else None,
         }
     )
 
@@ -131,7 +151,10 @@ async def create_follow_up(
 
 
 @router.patch(
-    "/follow-ups/{follow_up_id}", operation_id="update_follow_up", response_model=FollowUpOut, tags=["follow-ups"]
+    "/follow-ups/{follow_up_id}",
+    operation_id="update_follow_up",
+    response_model=FollowUpOut,
+    tags=["follow-ups"],
 )
 async def update_follow_up(
     follow_up_id: UUID,
@@ -141,14 +164,18 @@ async def update_follow_up(
     expected: IfMatch,
     response: Response,
 ) -> FollowUpOut:
-    follow_up = await FollowUpService(session, actor).update(follow_up_id, body.model_dump(exclude_unset=True), expected)
+    follow_up = await FollowUpService(session, actor).update(
+        follow_up_id, body.model_dump(exclude_unset=True), expected
+    )
     response.headers["ETag"] = etag(follow_up.version)
     author = actor.access.org.users.get(follow_up.author_id) if follow_up.author_id else None
     return _follow_up_out(follow_up, author.display_name if author else None)
 
 
 @router.delete(
-    "/follow-ups/{follow_up_id}", operation_id="delete_follow_up", status_code=status.HTTP_204_NO_CONTENT,
+    "/follow-ups/{follow_up_id}",
+    operation_id="delete_follow_up",
+    status_code=status.HTTP_204_NO_CONTENT,
     tags=["follow-ups"],
 )
 async def delete_follow_up(

@@ -38,7 +38,9 @@ class TierUpdate(Input):
 
 
 @router.get("/settings/customer-rules", operation_id="get_customer_rules", response_model=CustomerRules)
-async def get_rules(session: Session, _: Annotated[Actor, Depends(Authorize("customer", "read"))]) -> CustomerRules:
+async def get_rules(
+    session: Session, _: Annotated[Actor, Depends(Authorize("customer", "read"))]
+) -> CustomerRules:
     return CustomerRules.model_validate(await SettingsService(session).customer_rules())
 
 
@@ -46,11 +48,15 @@ async def get_rules(session: Session, _: Annotated[Actor, Depends(Authorize("cus
 async def put_rules(
     body: CustomerRulesUpdate, session: Session, _: Annotated[Actor, Depends(Authorize("setting", "update"))]
 ) -> CustomerRules:
-    return CustomerRules.model_validate(await SettingsService(session).update_customer_rules(body.model_dump()))
+    return CustomerRules.model_validate(
+        await SettingsService(session).update_customer_rules(body.model_dump())
+    )
 
 
 @router.get("/customer-tiers", operation_id="list_customer_tiers", response_model=Items[TierOut])
-async def list_tiers(session: Session, _: Annotated[Actor, Depends(Authorize("customer", "read"))]) -> Items[TierOut]:
+async def list_tiers(
+    session: Session, _: Annotated[Actor, Depends(Authorize("customer", "read"))]
+) -> Items[TierOut]:
     return Items[TierOut](items=[TierOut.model_validate(t) for t in await settings_repo.tiers(session)])
 
 

@@ -54,11 +54,16 @@ class CustomerTagIn(Input):
 async def list_categories(
     session: Session, _: Annotated[Actor, Depends(Authorize("tag", "read"))]
 ) -> Items[CategoryOut]:
-    return Items[CategoryOut](items=[CategoryOut.model_validate(c) for c in await tags_repo.categories(session)])
+    return Items[CategoryOut](
+        items=[CategoryOut.model_validate(c) for c in await tags_repo.categories(session)]
+    )
 
 
 @router.post(
-    "/tag-categories", operation_id="create_tag_category", response_model=CategoryOut, status_code=status.HTTP_201_CREATED
+    "/tag-categories",
+    operation_id="create_tag_category",
+    response_model=CategoryOut,
+    status_code=status.HTTP_201_CREATED,
 )
 async def create_category(
     body: CategoryIn, session: Session, actor: Annotated[Actor, Depends(Authorize("tag", "create"))]
@@ -81,7 +86,10 @@ async def create_tag(
 
 
 @router.post(
-    "/customers/{customer_id}/tags", operation_id="tag_customer", response_model=TagRef, status_code=status.HTTP_200_OK
+    "/customers/{customer_id}/tags",
+    operation_id="tag_customer",
+    response_model=TagRef,
+    status_code=status.HTTP_200_OK,
 )
 async def tag_customer(
     customer_id: UUID,
@@ -90,13 +98,20 @@ async def tag_customer(
     actor: Annotated[Actor, Depends(Authorize("customer", "update"))],
 ) -> TagRef:
     """Adds the tag, or counts one more application of it (次数)."""
-    return TagRef.model_validate(await TagService(session, actor).tag_customer(customer_id, body.tag_id, body.weight))
+    return TagRef.model_validate(
+        await TagService(session, actor).tag_customer(customer_id, body.tag_id, body.weight)
+    )
 
 
 @router.delete(
-    "/customers/{customer_id}/tags/{tag_id}", operation_id="untag_customer", status_code=status.HTTP_204_NO_CONTENT
+    "/customers/{customer_id}/tags/{tag_id}",
+    operation_id="untag_customer",
+    status_code=status.HTTP_204_NO_CONTENT,
 )
 async def untag_customer(
-    customer_id: UUID, tag_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("customer", "update"))]
+    customer_id: UUID,
+    tag_id: UUID,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("customer", "update"))],
 ) -> None:
     await TagService(session, actor).untag_customer(customer_id, tag_id)

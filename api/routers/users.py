@@ -60,6 +60,7 @@ class UserUpdate(_UserFields):
         if value is None:
             raise ValueError("may be left out, but not null")
         return value
+
     password: str | None = Field(None, min_length=8, max_length=128)
 
 

@@ -90,10 +90,19 @@ async def test_user_without_roles_is_denied(client, factory):
 async def test_regions_cascade(client, factory):
     rep = await factory.user("sales_rep")
     provinces = (await client.get("/api/v1/regions", headers=rep.headers)).json()["items"]
-    assert len(provinces) == 31 and provinces[0] == {"code": "110000", "name": "北京市", "level": 1, "parent_code": None}
+    assert len(provinces) == 31 and provinces[0] == {
+        "code": "110000",
+        "name": "北京市",
+        "level": 1,
+        "parent_code": None,
+    }
     gd = next(p for p in provinces if p["name"] == "广东省")
-    cities = (await client.get(f"/api/v1/regions?parent_code={gd['code']}", headers=rep.headers)).json()["items"]
+    cities = (await client.get(f"/api/v1/regions?parent_code={gd['code']}", headers=rep.headers)).json()[
+        "items"
+    ]
     assert any(c["name"] == "深圳市" for c in cities)
     sz = next(c for c in cities if c["name"] == "深圳市")
-    districts = (await client.get(f"/api/v1/regions?parent_code={sz['code']}", headers=rep.headers)).json()["items"]
+    districts = (await client.get(f"/api/v1/regions?parent_code={sz['code']}", headers=rep.headers)).json()[
+        "items"
+    ]
     assert any(d["name"] == "南山区" for d in districts)

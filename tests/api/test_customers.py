@@ -51,9 +51,15 @@ async def test_rep_creates_enterprise_customer_with_contacts_and_sees_warning_un
     p = await org(factory)
     r = await client.post(
         "/api/v1/customers",
-        json={"kind": "enterprise", "name": "华为技术有限公司", "uscc": USCC_OK, "province_code": "440000",
-              "city_code": "440300", "district_code": "440305",
-              "contacts": [{"name": "张三", "mobile": "13800138000", "decision_role": "decision_maker"}]},
+        json={
+            "kind": "enterprise",
+            "name": "华为技术有限公司",
+            "uscc": USCC_OK,
+            "province_code": "440000",
+            "city_code": "440300",
+            "district_code": "440305",
+            "contacts": [{"name": "张三", "mobile": "13800138000", "decision_role": "decision_maker"}],
+        },
         headers=p["rep_a"].headers,
     )
     assert r.status_code == 201, r.text
@@ -64,12 +70,16 @@ async def test_rep_creates_enterprise_customer_with_contacts_and_sees_warning_un
     assert [w["code"] for w in body["warnings"]] == ["min_contacts"]
     assert r.headers["ETag"] == '"1"' and r.headers["Location"].endswith(body["id"])
     r2 = await client.post(
-        f"/api/v1/customers/{body['id']}/contacts", json={"name": "李四", "title": "CTO"}, headers=p["rep_a"].headers
+        f"/api/v1/customers/{body['id']}/contacts",
+        json={"name": "李四", "title": "CTO"},
+        headers=p["rep_a"].headers,
     )
     assert r2.status_code == 201
     detail = (await client.get(f"/api/v1/customers/{body['id']}", headers=p["rep_a"].headers)).json()
     assert detail["contact_count"] == 2 and detail["warnings"] == []
-    contacts = (await client.get(f"/api/v1/customers/{body['id']}/contacts", headers=p["rep_a"].headers)).json()
+    contacts = (
+        await client.get(f"/api/v1/customers/{body['id']}/contacts", headers=p["rep_a"].headers)
+    ).json()
     assert {c["name"] for c in contacts["items"]} == {"张三", "李四"}
     assert next(c for c in contacts["items"] if c["name"] == "张三")["mobile"] == "+8613800138000"
 
@@ -78,11 +88,19 @@ async def test_individual_customer_creates_its_contact(client, factory):
     p = await org(factory)
     r = await client.post(
         "/api/v1/customers",
-        json={"kind": "individual", "name": "王五", "mobile": "139 1234 5678", "gender": "male", "birthday": "1990-05-01"},
+        json={
+            "kind": "individual",
+            "name": "王五",
+            "mobile": "139 1234 5678",
+            "gender": "male",
+            "birthday": "1990-05-01",
+        },
         headers=p["rep_a"].headers,
     )
     assert r.status_code == 201, r.text
-    contacts = (await client.get(f"/api/v1/customers/{r.json()['id']}/contacts", headers=p["rep_a"].headers)).json()
+    contacts = (
+        await client.get(f"/api/v1/customers/{r.json()['id']}/contacts", headers=p["rep_a"].headers)
+    ).json()
     assert [(c["name"], c["mobile"]) for c in contacts["items"]] == [("王五", "+8613912345678")]
     assert r.json()["warnings"] == []
 
@@ -125,7 +143,9 @@ async def test_permission_matrix_writes(client, factory):
     c_z2 = await factory.customer(p["rep_z2"])
 
     async def patch(who, cid):  # noqa: ANN001, ANN202
-        return (await client.patch(f"/api/v1/customers/{cid}", json={"industry": "制造"}, headers=p[who].headers)).status_code
+        return (
+            await client.patch(f"/api/v1/customers/{cid}", json={"industry": "制造"}, headers=p[who].headers)
+        ).status_code
 
     async def delete(who, cid):  # noqa: ANN001, ANN202
         return (await client.delete(f"/api/v1/customers/{cid}", headers=p[who].headers)).status_code
@@ -142,24 +162,38 @@ async def test_permission_matrix_writes(client, factory):
     assert await delete("rep_a", c_a["id"]) == 403  # reps may not delete
     assert await delete("manager", c_a["id"]) == 403
     assert await delete("admin", c_z2["id"]) == 204
-    assert (await client.get(f"/api/v1/customers/{c_z2['id']}", headers=p["admin"].headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/customers/{c_z2['id']}", headers=p["admin"].headers)
+    ).status_code == 404
     # create: reps/managers/directors yes, legal/finance/exec no
     for who, code in (("rep_a", 201), ("manager", 201), ("director", 201), ("legal", 403), ("boss", 403)):
-        r = await client.post("/api/v1/customers", json={"kind": "enterprise", "name": f"新客户{who}"}, headers=p[who].headers)
+        r = await client.post(
+            "/api/v1/customers", json={"kind": "enterprise", "name": f"新客户{who}"}, headers=p[who].headers
+        )
         assert r.status_code == code, (who, r.text)
 
 
 async def test_contacts_and_follow_ups_of_invisible_customer_are_404(client, factory):
     p = await org(factory)
     c = await factory.customer(p["rep_a"])
-    contact = (await client.post(f"/api/v1/customers/{c['id']}/contacts", json={"name": "甲"}, headers=p["rep_a"].headers)).json()
+    contact = (
+        await client.post(
+            f"/api/v1/customers/{c['id']}/contacts", json={"name": "甲"}, headers=p["rep_a"].headers
+        )
+    ).json()
     h = p["rep_b"].headers
     assert (await client.get(f"/api/v1/customers/{c['id']}/contacts", headers=h)).status_code == 404
-    assert (await client.post(f"/api/v1/customers/{c['id']}/contacts", json={"name": "乙"}, headers=h)).status_code == 404
+    assert (
+        await client.post(f"/api/v1/customers/{c['id']}/contacts", json={"name": "乙"}, headers=h)
+    ).status_code == 404
     assert (await client.get(f"/api/v1/contacts/{contact['id']}", headers=h)).status_code == 404
-    assert (await client.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "x"}, headers=h)).status_code == 404
+    assert (
+        await client.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "x"}, headers=h)
+    ).status_code == 404
     assert (await client.get(f"/api/v1/customers/{c['id']}/follow-ups", headers=h)).status_code == 404
-    r = await client.post(f"/api/v1/customers/{c['id']}/follow-ups", json={"kind": "call", "content": "hi"}, headers=h)
+    r = await client.post(
+        f"/api/v1/customers/{c['id']}/follow-ups", json={"kind": "call", "content": "hi"}, headers=h
+    )
     assert r.status_code == 404
 
 
@@ -180,7 +214,10 @@ async def test_bad_input_is_422_problem_and_nothing_is_written(client, factory, 
         ({"kind": "enterprise", "name": "H", "province_code": "999999"}, "province_code"),
         ({"kind": "enterprise", "name": "I", "province_code": "110000", "city_code": "440300"}, "city_code"),
         ({"kind": "enterprise", "name": "J", "gender": "male"}, "gender"),
-        ({"kind": "enterprise", "name": "K", "contacts": [{"name": "z", "mobile": "abc"}]}, "contacts.0.mobile"),
+        (
+            {"kind": "enterprise", "name": "K", "contacts": [{"name": "z", "mobile": "abc"}]},
+            "contacts.0.mobile",
+        ),
         ({"kind": "individual", "name": "L", "birthday": "2999-01-01"}, "birthday"),
         ({"kind": "enterprise", "name": "M", "tier": "Z"}, "tier"),
     ]
@@ -198,18 +235,35 @@ async def test_bad_input_is_422_problem_and_nothing_is_written(client, factory, 
     async with app.state.ctx.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Customer)) == 0
         assert await s.scalar(select(func.count()).select_from(Contact)) == 0
-        assert await s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "customer")) == 0
+        assert (
+            await s.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "customer")
+            )
+            == 0
+        )
 
 
 async def test_letter_first_uscc_is_accepted_and_duplicates_are_409(client, factory):
     p = await org(factory)
     code = uscc_with_check("N1110000MA0000001"[:17])
-    r = await client.post("/api/v1/customers", json={"kind": "enterprise", "name": "某合作社", "uscc": code}, headers=p["rep_a"].headers)
+    r = await client.post(
+        "/api/v1/customers",
+        json={"kind": "enterprise", "name": "某合作社", "uscc": code},
+        headers=p["rep_a"].headers,
+    )
     assert r.status_code == 201, r.text
-    dup_own = await client.post("/api/v1/customers", json={"kind": "enterprise", "name": "另一个", "uscc": code}, headers=p["rep_a"].headers)
+    dup_own = await client.post(
+        "/api/v1/customers",
+        json={"kind": "enterprise", "name": "另一个", "uscc": code},
+        headers=p["rep_a"].headers,
+    )
     assert dup_own.status_code == 409
     assert dup_own.json()["existing_id"] == r.json()["id"]  # visible to the caller: named
-    dup_other = await client.post("/api/v1/customers", json={"kind": "enterprise", "name": "又一个", "uscc": code.lower()}, headers=p["rep_z2"].headers)
+    dup_other = await client.post(
+        "/api/v1/customers",
+        json={"kind": "enterprise", "name": "又一个", "uscc": code.lower()},
+        headers=p["rep_z2"].headers,
+    )
     assert dup_other.status_code == 409
     assert "existing_id" not in dup_other.json()  # not visible: not named
     assert dup_other.json()["errors"][0]["field"] == "uscc"
@@ -219,9 +273,13 @@ async def test_stale_if_match_is_412_and_etag_moves(client, factory):
     p = await org(factory)
     c = await factory.customer(p["rep_a"])
     h = p["rep_a"].headers
-    r1 = await client.patch(f"/api/v1/customers/{c['id']}", json={"industry": "软件"}, headers={**h, "If-Match": '"1"'})
+    r1 = await client.patch(
+        f"/api/v1/customers/{c['id']}", json={"industry": "软件"}, headers={**h, "If-Match": '"1"'}
+    )
     assert r1.status_code == 200 and r1.headers["ETag"] == '"2"'
-    stale = await client.patch(f"/api/v1/customers/{c['id']}", json={"industry": "硬件"}, headers={**h, "If-Match": '"1"'})
+    stale = await client.patch(
+        f"/api/v1/customers/{c['id']}", json={"industry": "硬件"}, headers={**h, "If-Match": '"1"'}
+    )
     assert stale.status_code == 412
     assert stale.headers["content-type"] == "application/problem+json"
     current = (await client.get(f"/api/v1/customers/{c['id']}", headers=h)).json()
@@ -240,8 +298,14 @@ async def test_idempotent_retry_creates_one_record(client, factory, app):
     other = await client.post("/api/v1/customers", json={**body, "name": "别的公司"}, headers=h)
     assert other.status_code == 422
     concurrent = await asyncio.gather(
-        *[client.post("/api/v1/customers", json={"kind": "enterprise", "name": "并发公司"},
-                      headers={**p["rep_a"].headers, "Idempotency-Key": "same-key-2"}) for _ in range(5)]
+        *[
+            client.post(
+                "/api/v1/customers",
+                json={"kind": "enterprise", "name": "并发公司"},
+                headers={**p["rep_a"].headers, "Idempotency-Key": "same-key-2"},
+            )
+            for _ in range(5)
+        ]
     )
     assert {r.status_code for r in concurrent} == {201}
     assert len({r.json()["id"] for r in concurrent}) == 1
@@ -255,9 +319,13 @@ async def test_every_write_is_audited_with_field_diffs(client, factory):
     h = p["rep_a"].headers
     c = await factory.customer(p["rep_a"], industry="旧行业")
     await client.patch(f"/api/v1/customers/{c['id']}", json={"industry": "新行业"}, headers=h)
-    contact = (await client.post(f"/api/v1/customers/{c['id']}/contacts", json={"name": "赵六"}, headers=h)).json()
+    contact = (
+        await client.post(f"/api/v1/customers/{c['id']}/contacts", json={"name": "赵六"}, headers=h)
+    ).json()
     await client.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "CEO"}, headers=h)
-    await client.post(f"/api/v1/customers/{c['id']}/follow-ups", json={"kind": "visit", "content": "拜访"}, headers=h)
+    await client.post(
+        f"/api/v1/customers/{c['id']}/follow-ups", json={"kind": "visit", "content": "拜访"}, headers=h
+    )
     log = (await client.get(f"/api/v1/audit-log?customer_id={c['id']}", headers=h)).json()["items"]
     actions = [(e["entity"], e["action"]) for e in log]
     assert ("customer", "create") in actions and ("customer", "update") in actions
@@ -267,7 +335,9 @@ async def test_every_write_is_audited_with_field_diffs(client, factory):
     assert update["changes"]["industry"] == ["旧行业", "新行业"]
     assert update["actor"]["id"] == str(p["rep_a"].id)
     # someone who cannot see the customer cannot read its history
-    assert (await client.get(f"/api/v1/audit-log?customer_id={c['id']}", headers=p["rep_b"].headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/audit-log?customer_id={c['id']}", headers=p["rep_b"].headers)
+    ).status_code == 404
 
 
 async def test_follow_up_updates_last_followed_up_and_timeline(client, factory):
@@ -275,31 +345,59 @@ async def test_follow_up_updates_last_followed_up_and_timeline(client, factory):
     h = p["rep_a"].headers
     c = await factory.customer(p["rep_a"])
     assert c["last_followed_up_at"] is None
-    await client.post(f"/api/v1/customers/{c['id']}/follow-ups",
-                      json={"kind": "call", "content": "首次电话", "happened_at": "2026-11-01T10:00:00+08:00",
-                            "next_step": "发方案", "next_follow_up_on": "2026-11-05"}, headers=h)
-    await client.post(f"/api/v1/customers/{c['id']}/follow-ups",
-                      json={"kind": "meeting", "content": "更早的会", "happened_at": "2026-10-01T10:00:00+08:00"}, headers=h)
+    await client.post(
+        f"/api/v1/customers/{c['id']}/follow-ups",
+        json={
+            "kind": "call",
+            "content": "首次电话",
+            "happened_at": "2026-11-01T10:00:00+08:00",
+            "next_step": "发方案",
+            "next_follow_up_on": "2026-11-05",
+        },
+        headers=h,
+    )
+    await client.post(
+        f"/api/v1/customers/{c['id']}/follow-ups",
+        json={"kind": "meeting", "content": "更早的会", "happened_at": "2026-10-01T10:00:00+08:00"},
+        headers=h,
+    )
     detail = (await client.get(f"/api/v1/customers/{c['id']}", headers=h)).json()
     assert detail["last_followed_up_at"].startswith("2026-11-01T02:00:00")  # never moves back
     assert detail["version"] == 1  # logging a follow-up does not make open edit forms stale
     timeline = (await client.get(f"/api/v1/customers/{c['id']}/follow-ups?limit=1", headers=h)).json()
-    assert timeline["items"][0]["content"] == "首次电话" and timeline["items"][0]["author"]["id"] == str(p["rep_a"].id)
-    more = (await client.get(f"/api/v1/customers/{c['id']}/follow-ups?limit=1&cursor={timeline['next_cursor']}", headers=h)).json()
+    assert timeline["items"][0]["content"] == "首次电话" and timeline["items"][0]["author"]["id"] == str(
+        p["rep_a"].id
+    )
+    more = (
+        await client.get(
+            f"/api/v1/customers/{c['id']}/follow-ups?limit=1&cursor={timeline['next_cursor']}", headers=h
+        )
+    ).json()
     assert more["items"][0]["content"] == "更早的会" and more["next_cursor"] is None
-    future = await client.post(f"/api/v1/customers/{c['id']}/follow-ups",
-                               json={"kind": "call", "content": "x", "happened_at": "2999-01-01T00:00:00+08:00"}, headers=h)
+    future = await client.post(
+        f"/api/v1/customers/{c['id']}/follow-ups",
+        json={"kind": "call", "content": "x", "happened_at": "2999-01-01T00:00:00+08:00"},
+        headers=h,
+    )
     assert future.status_code == 422
 
 
 async def test_search_filters_sort_and_keyset_pagination(client, factory):
     p = await org(factory)
     h = p["rep_a"].headers
-    for name in ("华为技术有限公司", "深圳华为终端有限公司", "阿里巴巴（中国）有限公司", "腾讯科技", "Huawei Cloud Ltd"):
+    for name in (
+        "华为技术有限公司",
+        "深圳华为终端有限公司",
+        "阿里巴巴（中国）有限公司",
+        "腾讯科技",
+        "Huawei Cloud Ltd",
+    ):
         await factory.customer(p["rep_a"], name=name, tier="A" if "华为" in name else "C")
     found = (await client.get("/api/v1/customers?q=华为", headers=h)).json()["items"]
     assert {c["name"] for c in found} == {"华为技术有限公司", "深圳华为终端有限公司"}
-    assert [c["name"] for c in (await client.get("/api/v1/customers?q=huawei", headers=h)).json()["items"]] == ["Huawei Cloud Ltd"]
+    assert [
+        c["name"] for c in (await client.get("/api/v1/customers?q=huawei", headers=h)).json()["items"]
+    ] == ["Huawei Cloud Ltd"]
     assert len((await client.get("/api/v1/customers?tier=A", headers=h)).json()["items"]) == 2
     by_name = (await client.get("/api/v1/customers?sort=name", headers=h)).json()["items"]
     assert [c["name"] for c in by_name] == sorted(c["name"] for c in by_name)
@@ -314,7 +412,9 @@ async def test_search_filters_sort_and_keyset_pagination(client, factory):
     assert len(seen) == len(set(seen)) == 5
     assert (await client.get("/api/v1/customers?sort=password", headers=h)).status_code == 422
     assert (await client.get("/api/v1/customers?cursor=garbage!!", headers=h)).status_code == 422
-    manager_team = (await client.get(f"/api/v1/customers?team_id={p['rep_a'].team_id}", headers=p["manager"].headers)).json()
+    manager_team = (
+        await client.get(f"/api/v1/customers?team_id={p['rep_a'].team_id}", headers=p["manager"].headers)
+    ).json()
     assert len(manager_team["items"]) == 5
 
 
@@ -322,22 +422,36 @@ async def test_tags_count_weight_and_filter(client, factory):
     p = await org(factory)
     admin, h = p["admin"].headers, p["rep_a"].headers
     cat = (await client.post("/api/v1/tag-categories", json={"name": "兴趣"}, headers=admin)).json()
-    tag = (await client.post("/api/v1/tags", json={"category_id": cat["id"], "name": "云计算", "weight": 5}, headers=admin)).json()
+    tag = (
+        await client.post(
+            "/api/v1/tags", json={"category_id": cat["id"], "name": "云计算", "weight": 5}, headers=admin
+        )
+    ).json()
     c1, c2 = await factory.customer(p["rep_a"]), await factory.customer(p["rep_a"])
-    first = (await client.post(f"/api/v1/customers/{c1['id']}/tags", json={"tag_id": tag["id"]}, headers=h)).json()
-    again = (await client.post(f"/api/v1/customers/{c1['id']}/tags", json={"tag_id": tag["id"]}, headers=h)).json()
+    first = (
+        await client.post(f"/api/v1/customers/{c1['id']}/tags", json={"tag_id": tag["id"]}, headers=h)
+    ).json()
+    again = (
+        await client.post(f"/api/v1/customers/{c1['id']}/tags", json={"tag_id": tag["id"]}, headers=h)
+    ).json()
     assert (first["count"], again["count"], again["weight"]) == (1, 2, 5)
     filtered = (await client.get(f"/api/v1/customers?tag_id={tag['id']}", headers=h)).json()["items"]
     assert [c["id"] for c in filtered] == [c1["id"]]
     assert filtered[0]["tags"][0]["name"] == "云计算"
-    assert (await client.post(f"/api/v1/customers/{c2['id']}/tags", json={"tag_id": tag["id"]}, headers=p["rep_b"].headers)).status_code == 404
-    assert (await client.delete(f"/api/v1/customers/{c1['id']}/tags/{tag['id']}", headers=h)).status_code == 204
+    assert (
+        await client.post(
+            f"/api/v1/customers/{c2['id']}/tags", json={"tag_id": tag["id"]}, headers=p["rep_b"].headers
+        )
+    ).status_code == 404
+    assert (
+        await client.delete(f"/api/v1/customers/{c1['id']}/tags/{tag['id']}", headers=h)
+    ).status_code == 204
     assert (await client.get(f"/api/v1/customers?tag_id={tag['id']}", headers=h)).json()["items"] == []
 
 
 async def test_export_csv_and_xlsx_within_scope_with_formula_neutralised(client, factory):
     p = await org(factory)
-    await factory.customer(p["rep_a"], name="=HYPERLINK(\"http://evil\")")
+    await factory.customer(p["rep_a"], name='=HYPERLINK("http://evil")')
     await factory.customer(p["rep_a"], name="正常客户有限公司")
     await factory.customer(p["rep_z2"], name="别的战区的客户")
     # reps may not export (keeps customer lists in the company); the manager exports the team
@@ -347,7 +461,7 @@ async def test_export_csv_and_xlsx_within_scope_with_formula_neutralised(client,
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     names = [row[0] for row in rows[1:]]
-    assert sorted(names) == sorted(["'=HYPERLINK(\"http://evil\")", "正常客户有限公司"])
+    assert sorted(names) == sorted(['\'=HYPERLINK("http://evil")', "正常客户有限公司"])
     x = await client.get("/api/v1/customers/export?format=xlsx", headers=p["manager"].headers)
     assert x.status_code == 200
     sheet = load_workbook(io.BytesIO(x.content)).active
@@ -367,7 +481,9 @@ async def test_customer_parent_and_subsidiaries_no_cycles(client, factory):
     loop = await client.patch(f"/api/v1/customers/{group['id']}", json={"parent_id": sub["id"]}, headers=h)
     assert loop.status_code == 422 and loop.json()["errors"][0]["field"] == "parent_id"
     other = await factory.customer(p["rep_b"])
-    hidden_parent = await client.patch(f"/api/v1/customers/{sub['id']}", json={"parent_id": other["id"]}, headers=h)
+    hidden_parent = await client.patch(
+        f"/api/v1/customers/{sub['id']}", json={"parent_id": other["id"]}, headers=h
+    )
     assert hidden_parent.status_code == 422
 
 
@@ -375,11 +491,18 @@ async def test_team_move_keeps_records_visible_to_new_manager(client, factory):
     p = await org(factory)
     c = await factory.customer(p["rep_a"])
     admin = p["admin"].headers
-    r = await client.post(f"/api/v1/users/{p['rep_a'].id}/move",
-                          json={"team_id": str(p["rep_z2"].team_id), "reason": "调岗"}, headers=admin)
+    r = await client.post(
+        f"/api/v1/users/{p['rep_a'].id}/move",
+        json={"team_id": str(p["rep_z2"].team_id), "reason": "调岗"},
+        headers=admin,
+    )
     assert r.status_code == 200, r.text
-    assert (await client.get(f"/api/v1/customers/{c['id']}", headers=p["manager_z2"].headers)).status_code == 200
-    assert (await client.get(f"/api/v1/customers/{c['id']}", headers=p["director_z2"].headers)).status_code == 200
+    assert (
+        await client.get(f"/api/v1/customers/{c['id']}", headers=p["manager_z2"].headers)
+    ).status_code == 200
+    assert (
+        await client.get(f"/api/v1/customers/{c['id']}", headers=p["director_z2"].headers)
+    ).status_code == 200
     assert (await client.get(f"/api/v1/customers/{c['id']}", headers=p["manager"].headers)).status_code == 404
     assert (await client.get(f"/api/v1/customers/{c['id']}", headers=p["rep_a"].headers)).status_code == 200
     history = (await client.get(f"/api/v1/users/{p['rep_a'].id}/memberships", headers=admin)).json()["items"]
@@ -390,14 +513,31 @@ async def test_min_contacts_rule_and_tiers_are_configurable(client, factory):
     p = await org(factory)
     c = await factory.customer(p["rep_a"])
     assert [w["code"] for w in c["warnings"]] == ["min_contacts"]
-    assert (await client.put("/api/v1/settings/customer-rules", json={"min_contacts_enterprise": 0},
-                             headers=p["rep_a"].headers)).status_code == 403
-    r = await client.put("/api/v1/settings/customer-rules", json={"min_contacts_enterprise": 0}, headers=p["admin"].headers)
+    assert (
+        await client.put(
+            "/api/v1/settings/customer-rules", json={"min_contacts_enterprise": 0}, headers=p["rep_a"].headers
+        )
+    ).status_code == 403
+    r = await client.put(
+        "/api/v1/settings/customer-rules", json={"min_contacts_enterprise": 0}, headers=p["admin"].headers
+    )
     assert r.status_code == 200 and r.json() == {"min_contacts_enterprise": 0}
-    assert (await client.get(f"/api/v1/customers/{c['id']}", headers=p["rep_a"].headers)).json()["warnings"] == []
+    assert (await client.get(f"/api/v1/customers/{c['id']}", headers=p["rep_a"].headers)).json()[
+        "warnings"
+    ] == []
     tiers = (await client.get("/api/v1/customer-tiers", headers=p["rep_a"].headers)).json()["items"]
-    assert [(t["code"], t["no_follow_up_days"]) for t in tiers] == [("A", 30), ("B", 15), ("C", 7), ("D", 7), ("E", 3)]
-    t = await client.patch("/api/v1/customer-tiers/E", json={"no_follow_up_days": 5}, headers=p["admin"].headers)
+    assert [(t["code"], t["no_follow_up_days"]) for t in tiers] == [
+        ("A", 30),
+        ("B", 15),
+        ("C", 7),
+        ("D", 7),
+        ("E", 3),
+    ]
+    t = await client.patch(
+        "/api/v1/customer-tiers/E", json={"no_follow_up_days": 5}, headers=p["admin"].headers
+    )
     assert t.status_code == 200 and t.json()["no_follow_up_days"] == 5
-    log = (await client.get("/api/v1/audit-log?entity=customer_tier", headers=p["admin"].headers)).json()["items"]
+    log = (await client.get("/api/v1/audit-log?entity=customer_tier", headers=p["admin"].headers)).json()[
+        "items"
+    ]
     assert log[0]["changes"]["no_follow_up_days"] == [3, 5]

@@ -267,7 +267,13 @@ async def test_zone_leader_sees_the_zone(client, factory):
     leader = await factory.user("sales_director")
     admin = await factory.admin()
     customer = await factory.customer(rep)
-    assert (await client.get(f"/api/v1/customers/{customer['id']}", headers=leader.headers)).status_code == 404
-    r = await client.patch(f"/api/v1/sales-zones/{zone.id}", json={"leader_id": str(leader.id)}, headers=admin.headers)
+    assert (
+        await client.get(f"/api/v1/customers/{customer['id']}", headers=leader.headers)
+    ).status_code == 404
+    r = await client.patch(
+        f"/api/v1/sales-zones/{zone.id}", json={"leader_id": str(leader.id)}, headers=admin.headers
+    )
     assert r.status_code == 200, r.text
-    assert (await client.get(f"/api/v1/customers/{customer['id']}", headers=leader.headers)).status_code == 200
+    assert (
+        await client.get(f"/api/v1/customers/{customer['id']}", headers=leader.headers)
+    ).status_code == 200
