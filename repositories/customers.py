@@ -160,11 +160,12 @@ _LIST_COLUMNS = (
 
 
 def _filtered(scope: DataScope, f: CustomerFilters) -> Select[Any]:
+    columns: list[Any] = [*_LIST_COLUMNS, User.display_name.label("owner_name"), SalesZone.name.label("zone_name")]
     stmt: Select[Any] = (
-        select(*_LIST_COLUMNS, User.display_name.label("owner_name"), SalesZone.name.label("zone_name"))
+        select(*columns)
         .outerjoin(User, User.id == Customer.owner_id)
         .outerjoin(SalesZone, SalesZone.id == Customer.zone_id)
-    )  # type: ignore[assignment]
+    )
     conds = [visible_to(scope, Customer.owner_id, Customer.zone_id)]
     if f.q:
         needle = f.q.strip()
