@@ -160,7 +160,11 @@ _LIST_COLUMNS = (
 
 
 def _filtered(scope: DataScope, f: CustomerFilters) -> Select[Any]:
-    columns: list[Any] = [*_LIST_COLUMNS, User.display_name.label("owner_name"), SalesZone.name.label("zone_name")]
+    columns: list[Any] = [
+        *_LIST_COLUMNS,
+        User.display_name.label("owner_name"),
+        SalesZone.name.label("zone_name"),
+    ]
     stmt: Select[Any] = (
         select(*columns)
         .outerjoin(User, User.id == Customer.owner_id)

@@ -20,6 +20,7 @@ import { SalesZonesPage } from "./pages/org/SalesZonesPage";
 import { TeamsPage } from "./pages/org/TeamsPage";
 import { UsersPage } from "./pages/org/UsersPage";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage";
+import { CustomerRulesPage } from "./pages/settings/CustomerRulesPage";
 import { RolesPage } from "./pages/settings/RolesPage";
 import { makeQueryClient } from "./queryClient";
 
@@ -52,6 +53,7 @@ export function AppRoutes() {
           <Route path="org/zones" element={<Allowed resource="sales_zone" action="read"><SalesZonesPage /></Allowed>} />
           <Route path="org/teams" element={<Allowed resource="team" action="read"><TeamsPage /></Allowed>} />
           <Route path="org/users" element={<Allowed resource="user" action="read"><UsersPage /></Allowed>} />
+          <Route path="settings/customer-rules" element={<Allowed resource="setting" action="read"><CustomerRulesPage /></Allowed>} />
           <Route path="settings/roles" element={<Allowed resource="role" action="manage"><RolesPage /></Allowed>} />
           <Route path="settings/api-keys" element={<Allowed resource="api_key" action="read"><ApiKeysPage /></Allowed>} />
           <Route path="*" element={<NotFoundPage />} />

@@ -1,9 +1,9 @@
 /** Query functions and keys for reference data shared by several pages. */
 import { api, unwrap } from "./client";
-import type { Department, Region, Role, SalesZone, Tag, TagCategory, Team, User } from "./types";
+import type { Department, Region, Role, SalesZone, Tag, TagCategory, Team, Tier, User } from "./types";
 
-/** Page size used to fill selects; lists bigger than this are searched server-side. */
-export const SELECT_LIMIT = 100;
+/** Page size used to fill selects (the API's maximum); bigger lists are searched server-side. */
+export const SELECT_LIMIT = 200;
 
 export const keys = {
   zones: ["sales-zones"] as const,
@@ -15,17 +15,27 @@ export const keys = {
   regions: (parent?: string | null) => ["regions", parent ?? null] as const,
   users: (q: Record<string, unknown>) => ["users", q] as const,
   catalog: ["permissions-catalog"] as const,
+  tiers: ["customer-tiers"] as const,
+  customerRules: ["settings", "customer-rules"] as const,
 };
 
-export async function fetchZones(): Promise<SalesZone[]> {
-  const page = await unwrap(api.GET("/api/v1/sales-zones", { params: { query: { limit: SELECT_LIMIT } } }));
+/** Sales zones for selects: the first page (up to SELECT_LIMIT), `q` narrows by name or code. */
+export async function fetchZones(q?: string): Promise<SalesZone[]> {
+  const query = q ? { q, limit: SELECT_LIMIT } : { limit: SELECT_LIMIT };
+  const page = await unwrap(api.GET("/api/v1/sales-zones", { params: { query } }));
   return page.items;
 }
 
+/** Every visible team (the API returns them all), optionally of one zone. */
 export async function fetchTeams(zoneId?: string | null): Promise<Team[]> {
-  const query = zoneId ? { zone_id: zoneId, limit: SELECT_LIMIT } : { limit: SELECT_LIMIT };
-  const page = await unwrap(api.GET("/api/v1/teams", { params: { query } }));
+  const page = await unwrap(api.GET("/api/v1/teams", { params: { query: zoneId ? { zone_id: zoneId } : {} } }));
   return page.items;
+}
+
+/** The customer tiers (客户分层), in their display order. */
+export async function fetchTiers(): Promise<Tier[]> {
+  const page = await unwrap(api.GET("/api/v1/customer-tiers"));
+  return [...page.items].sort((a, b) => a.sort_order - b.sort_order);
 }
 
 export async function fetchRoles(): Promise<Role[]> {
@@ -33,8 +43,9 @@ export async function fetchRoles(): Promise<Role[]> {
   return page.items;
 }
 
+/** The whole department tree, flat (each with its parent_id). */
 export async function fetchDepartments(): Promise<Department[]> {
-  const page = await unwrap(api.GET("/api/v1/departments", { params: { query: { limit: SELECT_LIMIT } } }));
+  const page = await unwrap(api.GET("/api/v1/departments"));
   return page.items;
 }
 

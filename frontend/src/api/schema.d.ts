@@ -4,23 +4,28 @@
  */
 
 export interface paths {
-    "/api/v1/auth/token": {
+    "/api/v1/api-keys": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Api Keys
+         * @description Newest first, revoked keys included. Never shows the key itself.
+         */
+        get: operations["list_api_keys"];
         put?: never;
-        post: operations["auth_token"];
+        /** Create Api Key */
+        post: operations["create_api_key"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/auth/refresh": {
+    "/api/v1/api-keys/{key_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -29,7 +34,28 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["auth_refresh"];
+        post?: never;
+        /**
+         * Revoke Api Key
+         * @description Revokes the key at once (kept in the list with revoked_at).
+         */
+        delete: operations["revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Audit Log */
+        get: operations["list_audit_log"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -45,6 +71,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Logout */
         post: operations["auth_logout"];
         delete?: never;
         options?: never;
@@ -52,20 +79,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/me": {
+    "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["me"];
+        get?: never;
+        put?: never;
+        /** Refresh */
+        post: operations["auth_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Token */
+        post: operations["auth_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{contact_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Contact */
+        get: operations["get_contact"];
+        put?: never;
+        post?: never;
+        /** Delete Contact */
+        delete: operations["delete_contact"];
+        options?: never;
+        head?: never;
+        /** Update Contact */
+        patch: operations["update_contact"];
+        trace?: never;
+    };
+    "/api/v1/customer-tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tiers */
+        get: operations["list_customer_tiers"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer-tiers/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Tier */
+        patch: operations["update_customer_tier"];
         trace?: never;
     };
     "/api/v1/customers": {
@@ -75,8 +173,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List Customers */
         get: operations["list_customers"];
         put?: never;
+        /** Create Customer */
         post: operations["create_customer"];
         delete?: never;
         options?: never;
@@ -91,6 +191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Export
+         * @description The filtered list within the caller's scope, as XLSX or CSV (UTF-8 with BOM).
+         */
         get: operations["export_customers"];
         put?: never;
         post?: never;
@@ -104,17 +208,18 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-            };
+            path?: never;
             cookie?: never;
         };
+        /** Get Customer */
         get: operations["get_customer"];
         put?: never;
         post?: never;
+        /** Delete Customer */
         delete: operations["delete_customer"];
         options?: never;
         head?: never;
+        /** Update Customer */
         patch: operations["update_customer"];
         trace?: never;
     };
@@ -122,13 +227,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-            };
+            path?: never;
             cookie?: never;
         };
+        /** List Contacts */
         get: operations["list_contacts"];
         put?: never;
+        /** Create Contact */
         post: operations["create_contact"];
         delete?: never;
         options?: never;
@@ -136,35 +241,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/contacts/{contact_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                contact_id: string;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete: operations["delete_contact"];
-        options?: never;
-        head?: never;
-        patch: operations["update_contact"];
-        trace?: never;
-    };
     "/api/v1/customers/{customer_id}/follow-ups": {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-            };
+            path?: never;
             cookie?: never;
         };
+        /** List Follow Ups */
         get: operations["list_follow_ups"];
         put?: never;
+        /** Create Follow Up */
         post: operations["create_follow_up"];
         delete?: never;
         options?: never;
@@ -176,14 +263,16 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
-        post: operations["add_customer_tag"];
+        /**
+         * Tag Customer
+         * @description Adds the tag, or counts one more application of it (次数).
+         */
+        post: operations["tag_customer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -194,64 +283,14 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-                tag_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["remove_customer_tag"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/tag-categories": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_tag_categories"];
-        put?: never;
-        post: operations["create_tag_category"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/tags": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_tags"];
-        put?: never;
-        post: operations["create_tag"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/audit-log": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_audit_log"];
-        put?: never;
-        post?: never;
-        delete?: never;
+        /** Untag Customer */
+        delete: operations["untag_customer"];
         options?: never;
         head?: never;
         patch?: never;
@@ -264,8 +303,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List Departments
+         * @description The whole tree (flat, each node with its parent_id).
+         */
         get: operations["list_departments"];
         put?: never;
+        /** Create Department */
         post: operations["create_department"];
         delete?: never;
         options?: never;
@@ -277,150 +321,65 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                department_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Get Department */
+        get: operations["get_department"];
         put?: never;
         post?: never;
+        /** Delete Department */
         delete: operations["delete_department"];
         options?: never;
         head?: never;
+        /** Update Department */
         patch: operations["update_department"];
         trace?: never;
     };
-    "/api/v1/sales-zones": {
+    "/api/v1/follow-ups/{follow_up_id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
-            cookie?: never;
-        };
-        get: operations["list_sales_zones"];
-        put?: never;
-        post: operations["create_sales_zone"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/sales-zones/{zone_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                zone_id: string;
-            };
-            cookie?: never;
-        };
-        get: operations["get_sales_zone"];
-        put?: never;
-        post?: never;
-        delete: operations["delete_sales_zone"];
-        options?: never;
-        head?: never;
-        patch: operations["update_sales_zone"];
-        trace?: never;
-    };
-    "/api/v1/teams": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_teams"];
-        put?: never;
-        post: operations["create_team"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/teams/{team_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                team_id: string;
-            };
-            cookie?: never;
-        };
-        get: operations["get_team"];
-        put?: never;
-        post?: never;
-        delete: operations["delete_team"];
-        options?: never;
-        head?: never;
-        patch: operations["update_team"];
-        trace?: never;
-    };
-    "/api/v1/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_users"];
-        put?: never;
-        post: operations["create_user"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users/{user_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: components["parameters"]["user_id"];
-            };
-            cookie?: never;
-        };
-        get: operations["get_user"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch: operations["update_user"];
-        trace?: never;
-    };
-    "/api/v1/users/{user_id}/move": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: components["parameters"]["user_id"];
-            };
             cookie?: never;
         };
         get?: never;
         put?: never;
-        post: operations["move_user"];
+        post?: never;
+        /** Delete Follow Up */
+        delete: operations["delete_follow_up"];
+        options?: never;
+        head?: never;
+        /** Update Follow Up */
+        patch: operations["update_follow_up"];
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Me */
+        get: operations["me"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/users/{user_id}/memberships": {
+    "/api/v1/permissions/catalog": {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                user_id: components["parameters"]["user_id"];
-            };
+            path?: never;
             cookie?: never;
         };
-        get: operations["list_user_memberships"];
+        /** Permission Catalog */
+        get: operations["permission_catalog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -436,6 +395,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List Regions
+         * @description Provinces when `parent_code` is absent; else the children of that code.
+         */
         get: operations["list_regions"];
         put?: never;
         post?: never;
@@ -452,8 +415,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List Roles */
         get: operations["list_roles"];
         put?: never;
+        /**
+         * Create Role
+         * @description A new role starts with no rules: it may do nothing until policies are PUT.
+         */
         post: operations["create_role"];
         delete?: never;
         options?: never;
@@ -461,34 +429,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/roles/{role_name}": {
+    "/api/v1/roles/{name}": {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                role_name: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Get Role */
+        get: operations["get_role"];
         put?: never;
         post?: never;
+        /**
+         * Delete Role
+         * @description Removes the role's rules and takes it from its users; API keys bound to it are revoked.
+         *     Built-in roles cannot be deleted.
+         */
         delete: operations["delete_role"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Update Role */
+        patch: operations["update_role"];
         trace?: never;
     };
-    "/api/v1/roles/{role_name}/policies": {
+    "/api/v1/roles/{name}/policies": {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                role_name: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
+        /**
+         * Replace Role Policies
+         * @description Replaces the role's whole rule set. Every process applies it within a second.
+         */
         put: operations["replace_role_policies"];
         post?: never;
         delete?: never;
@@ -497,14 +472,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/permissions/catalog": {
+    "/api/v1/sales-zones": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["permission_catalog"];
+        /** List Sales Zones */
+        get: operations["list_sales_zones"];
+        put?: never;
+        /** Create Sales Zone */
+        post: operations["create_sales_zone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales-zones/{zone_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Sales Zone */
+        get: operations["get_sales_zone"];
+        put?: never;
+        post?: never;
+        /** Delete Sales Zone */
+        delete: operations["delete_sales_zone"];
+        options?: never;
+        head?: never;
+        /** Update Sales Zone */
+        patch: operations["update_sales_zone"];
+        trace?: never;
+    };
+    "/api/v1/settings/customer-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Rules */
+        get: operations["get_customer_rules"];
+        /** Put Rules */
+        put: operations["update_customer_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tag-categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Categories */
+        get: operations["list_tag_categories"];
+        put?: never;
+        /** Create Category */
+        post: operations["create_tag_category"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tags */
+        get: operations["list_tags"];
+        put?: never;
+        /** Create Tag */
+        post: operations["create_tag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Teams
+         * @description Every visible team (flat tree: each with its parent_id), optionally of one zone.
+         */
+        get: operations["list_teams"];
+        put?: never;
+        /** Create Team */
+        post: operations["create_team"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Team */
+        get: operations["get_team"];
+        put?: never;
+        post?: never;
+        /** Delete Team */
+        delete: operations["delete_team"];
+        options?: never;
+        head?: never;
+        /** Update Team */
+        patch: operations["update_team"];
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Users */
+        get: operations["list_users"];
+        put?: never;
+        /** Create User */
+        post: operations["create_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get User */
+        get: operations["get_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update User */
+        patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/memberships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Memberships */
+        get: operations["list_user_memberships"];
         put?: never;
         post?: never;
         delete?: never;
@@ -513,35 +656,18 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/api-keys": {
+    "/api/v1/users/{user_id}/move": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
-            cookie?: never;
-        };
-        get: operations["list_api_keys"];
-        put?: never;
-        post: operations["create_api_key"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/api-keys/{key_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                key_id: string;
-            };
             cookie?: never;
         };
         get?: never;
         put?: never;
-        post?: never;
-        delete: operations["delete_api_key"];
+        /** Move User */
+        post: operations["move_user"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -551,536 +677,1300 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Problem: {
-            type?: string;
-            title: string;
-            status: number;
-            detail?: string | null;
-            errors?: {
-                field: string;
-                message: string;
-            }[];
+        /** ApiKeyCreate */
+        ApiKeyCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @description the key may do exactly what this role may
+             */
+            role: string;
+            /**
+             * User Id
+             * @description the user the key acts for; default: you
+             */
+            user_id?: string | null;
         };
-        TokenPair: {
-            access_token: string;
-            token_type: string;
-            expires_in: number;
-            refresh_token: string;
-        };
-        RefreshIn: {
-            refresh_token: string;
-        };
-        Ref: {
-            /** Format: uuid */
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
             id: string;
-            display_name: string;
+            /**
+             * Key
+             * @description the secret: shown only in this response
+             */
+            key: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Prefix */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Role */
+            role: string;
+            user: components["schemas"]["UserRef"];
         };
-        NamedRef: {
-            /** Format: uuid */
+        /** ApiKeyOut */
+        ApiKeyOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
             id: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Prefix */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Role */
+            role: string;
+            user: components["schemas"]["UserRef"];
+        };
+        /**
+         * Attitude
+         * @enum {string}
+         */
+        Attitude: "supporter" | "neutral" | "opponent";
+        /** AuditEntryOut */
+        AuditEntryOut: {
+            /** Action */
+            action: string;
+            actor: components["schemas"]["UserRef"] | null;
+            /** Actor Kind */
+            actor_kind: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Changes */
+            changes: {
+                [key: string]: unknown;
+            };
+            /** Entity */
+            entity: string;
+            /** Entity Id */
+            entity_id: string;
+            /** Id */
+            id: number;
+            /** Request Id */
+            request_id: string | null;
+            /** Root Entity Id */
+            root_entity_id: string | null;
+        };
+        /** Body_auth_token */
+        Body_auth_token: {
+            /** Password */
+            password: string;
+            /** Username */
+            username: string;
+        };
+        /** CatalogOut */
+        CatalogOut: {
+            /** Resources */
+            resources: components["schemas"]["CatalogResource"][];
+            /** Scopes */
+            scopes: string[];
+        };
+        /** CatalogResource */
+        CatalogResource: {
+            /** Actions */
+            actions: string[];
+            /** Name */
             name: string;
         };
-        /** @enum {string} */
-        Scope: "own" | "team" | "zone" | "all";
-        Me: {
-            user: components["schemas"]["User"];
-            roles: string[];
+        /** CategoryIn */
+        CategoryIn: {
+            /** Name */
+            name: string;
+        };
+        /** CategoryOut */
+        CategoryOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * CompanySize
+         * @enum {string}
+         */
+        CompanySize: "1-19" | "20-99" | "100-499" | "500-999" | "1000+";
+        /** ContactCreate */
+        ContactCreate: {
+            attitude?: components["schemas"]["Attitude"] | null;
+            decision_role?: components["schemas"]["DecisionRole"] | null;
+            /** Department */
+            department?: string | null;
+            /** Email */
+            email?: string | null;
+            gender?: components["schemas"]["Gender"] | null;
+            /**
+             * Is Key Person
+             * @default false
+             */
+            is_key_person?: boolean;
+            /** Mobile */
+            mobile?: string | null;
+            /** Name */
+            name: string;
+            /** Notes */
+            notes?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Reports To Id */
+            reports_to_id?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Wechat */
+            wechat?: string | null;
+        };
+        /** ContactOut */
+        ContactOut: {
+            /** Attitude */
+            attitude: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Decision Role */
+            decision_role: string | null;
+            /** Department */
+            department: string | null;
+            /** Email */
+            email: string | null;
+            /** Gender */
+            gender: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Key Person */
+            is_key_person: boolean;
+            /** Mobile */
+            mobile: string | null;
+            /** Name */
+            name: string;
+            /** Notes */
+            notes: string | null;
+            /** Phone */
+            phone: string | null;
+            /** Reports To Id */
+            reports_to_id: string | null;
+            /** Title */
+            title: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Wechat */
+            wechat: string | null;
+        };
+        /** ContactUpdate */
+        ContactUpdate: {
+            attitude?: components["schemas"]["Attitude"] | null;
+            decision_role?: components["schemas"]["DecisionRole"] | null;
+            /** Department */
+            department?: string | null;
+            /** Email */
+            email?: string | null;
+            gender?: components["schemas"]["Gender"] | null;
+            /** Is Key Person */
+            is_key_person?: boolean;
+            /** Mobile */
+            mobile?: string | null;
+            /** Name */
+            name?: string;
+            /** Notes */
+            notes?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Reports To Id */
+            reports_to_id?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Wechat */
+            wechat?: string | null;
+        };
+        /** CustomerCreate */
+        CustomerCreate: {
+            /** Address */
+            address?: string | null;
+            /** Birthday */
+            birthday?: string | null;
+            /** City Code */
+            city_code?: string | null;
+            /** Company Type */
+            company_type?: string | null;
+            /** Contacts */
+            contacts?: components["schemas"]["InlineContact"][];
+            /**
+             * Country
+             * @default CN
+             */
+            country?: string;
+            /** District Code */
+            district_code?: string | null;
+            /** Education */
+            education?: string | null;
+            /** Email */
+            email?: string | null;
+            /** Fax */
+            fax?: string | null;
+            gender?: components["schemas"]["Gender"] | null;
+            /** Id Number */
+            id_number?: string | null;
+            id_type?: components["schemas"]["IdType"] | null;
+            /** Industry */
+            industry?: string | null;
+            kind: components["schemas"]["CustomerKind"];
+            /** Mobile */
+            mobile?: string | null;
+            /** Name */
+            name: string;
+            /** Notes */
+            notes?: string | null;
+            /** Occupation */
+            occupation?: string | null;
+            /** Parent Id */
+            parent_id?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Position */
+            position?: string | null;
+            /** Province Code */
+            province_code?: string | null;
+            /** Short Name */
+            short_name?: string | null;
+            size?: components["schemas"]["CompanySize"] | null;
+            /** Tier */
+            tier?: string | null;
+            /**
+             * Uscc
+             * @description 统一社会信用代码, GB 32100-2015 check digit
+             */
+            uscc?: string | null;
+            /** Website */
+            website?: string | null;
+        };
+        /**
+         * CustomerKind
+         * @enum {string}
+         */
+        CustomerKind: "enterprise" | "individual";
+        /**
+         * CustomerLevel
+         * @enum {string}
+         */
+        CustomerLevel: "normal" | "KA" | "SKA";
+        /** CustomerListItem */
+        CustomerListItem: {
+            /** City Code */
+            city_code: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** District Code */
+            district_code: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Industry */
+            industry: string | null;
+            /** Kind */
+            kind: string;
+            /** Last Followed Up At */
+            last_followed_up_at: string | null;
+            /** Level */
+            level: string;
+            /** Mobile */
+            mobile: string | null;
+            /** Name */
+            name: string;
+            owner: components["schemas"]["UserRef"] | null;
+            /** Province Code */
+            province_code: string | null;
+            /** Short Name */
+            short_name: string | null;
+            /** Tags */
+            tags: components["schemas"]["TagRef"][];
+            /** Tier */
+            tier: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Uscc */
+            uscc: string | null;
+            /** Version */
+            version: number;
+            zone: components["schemas"]["NamedRef"] | null;
+        };
+        /** CustomerOut */
+        CustomerOut: {
+            /** Address */
+            address: string | null;
+            /** Birthday */
+            birthday: string | null;
+            /** City Code */
+            city_code: string | null;
+            /** Company Type */
+            company_type: string | null;
+            /** Contact Count */
+            contact_count: number;
+            /** Country */
+            country: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** District Code */
+            district_code: string | null;
+            /** Education */
+            education: string | null;
+            /** Email */
+            email: string | null;
+            /** Fax */
+            fax: string | null;
+            /** Gender */
+            gender: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Id Number */
+            id_number: string | null;
+            /** Id Type */
+            id_type: string | null;
+            /** Industry */
+            industry: string | null;
+            /** Kind */
+            kind: string;
+            /** Last Followed Up At */
+            last_followed_up_at: string | null;
+            /** Level */
+            level: string;
+            /** Mobile */
+            mobile: string | null;
+            /** Name */
+            name: string;
+            /** Notes */
+            notes: string | null;
+            /** Occupation */
+            occupation: string | null;
+            owner: components["schemas"]["UserRef"] | null;
+            parent: components["schemas"]["NamedRef"] | null;
+            /** Phone */
+            phone: string | null;
+            /** Position */
+            position: string | null;
+            /** Province Code */
+            province_code: string | null;
+            /** Short Name */
+            short_name: string | null;
+            /** Size */
+            size: string | null;
+            /** Subsidiaries */
+            subsidiaries: components["schemas"]["NamedRef"][];
+            /** Tags */
+            tags: components["schemas"]["TagRef"][];
+            /** Tier */
+            tier: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Uscc */
+            uscc: string | null;
+            /** Version */
+            version: number;
+            /** Warnings */
+            warnings: components["schemas"]["Warning"][];
+            /** Website */
+            website: string | null;
+            zone: components["schemas"]["NamedRef"] | null;
+        };
+        /** CustomerRules */
+        CustomerRules: {
+            /**
+             * Min Contacts Enterprise
+             * @description enterprise customers need at least this many contacts
+             */
+            min_contacts_enterprise: number;
+        };
+        /** CustomerRulesUpdate */
+        CustomerRulesUpdate: {
+            /** Min Contacts Enterprise */
+            min_contacts_enterprise: number;
+        };
+        /** CustomerTagIn */
+        CustomerTagIn: {
+            /**
+             * Tag Id
+             * Format: uuid
+             */
+            tag_id: string;
+            /** Weight */
+            weight?: number | null;
+        };
+        /** CustomerUpdate */
+        CustomerUpdate: {
+            /** Address */
+            address?: string | null;
+            /** Birthday */
+            birthday?: string | null;
+            /** City Code */
+            city_code?: string | null;
+            /** Company Type */
+            company_type?: string | null;
+            /** Country */
+            country?: string;
+            /** District Code */
+            district_code?: string | null;
+            /** Education */
+            education?: string | null;
+            /** Email */
+            email?: string | null;
+            /** Fax */
+            fax?: string | null;
+            gender?: components["schemas"]["Gender"] | null;
+            /** Id Number */
+            id_number?: string | null;
+            id_type?: components["schemas"]["IdType"] | null;
+            /** Industry */
+            industry?: string | null;
+            /** Mobile */
+            mobile?: string | null;
+            /** Name */
+            name?: string;
+            /** Notes */
+            notes?: string | null;
+            /** Occupation */
+            occupation?: string | null;
+            /** Parent Id */
+            parent_id?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Position */
+            position?: string | null;
+            /** Province Code */
+            province_code?: string | null;
+            /** Short Name */
+            short_name?: string | null;
+            size?: components["schemas"]["CompanySize"] | null;
+            /** Tier */
+            tier?: string | null;
+            /**
+             * Uscc
+             * @description 统一社会信用代码, GB 32100-2015 check digit
+             */
+            uscc?: string | null;
+            /** Website */
+            website?: string | null;
+        };
+        /**
+         * DecisionRole
+         * @enum {string}
+         */
+        DecisionRole: "decision_maker" | "influencer" | "user" | "gatekeeper" | "other";
+        /** DepartmentCreate */
+        DepartmentCreate: {
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id?: string | null;
+        };
+        /** DepartmentOut */
+        DepartmentOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Version */
+            version: number;
+        };
+        /** DepartmentUpdate */
+        DepartmentUpdate: {
+            /** Name */
+            name?: string;
+            /** Parent Id */
+            parent_id?: string | null;
+        };
+        /**
+         * ExportFormat
+         * @enum {string}
+         */
+        ExportFormat: "xlsx" | "csv";
+        /** FollowUpCreate */
+        FollowUpCreate: {
+            /** Contact Id */
+            contact_id?: string | null;
+            /** Content */
+            content: string;
+            /**
+             * Happened At
+             * @description defaults to now; must carry a UTC offset
+             */
+            happened_at?: string | null;
+            kind: components["schemas"]["FollowUpKind"];
+            /** Next Follow Up On */
+            next_follow_up_on?: string | null;
+            /** Next Step */
+            next_step?: string | null;
+        };
+        /**
+         * FollowUpKind
+         * @enum {string}
+         */
+        FollowUpKind: "call" | "visit" | "message" | "meeting" | "email";
+        /** FollowUpOut */
+        FollowUpOut: {
+            author: components["schemas"]["UserRef"] | null;
+            /** Contact Id */
+            contact_id: string | null;
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /**
+             * Happened At
+             * Format: date-time
+             */
+            happened_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Next Follow Up On */
+            next_follow_up_on: string | null;
+            /** Next Step */
+            next_step: string | null;
+            /** Version */
+            version: number;
+        };
+        /** FollowUpUpdate */
+        FollowUpUpdate: {
+            /** Content */
+            content?: string | null;
+            kind?: components["schemas"]["FollowUpKind"] | null;
+            /** Next Follow Up On */
+            next_follow_up_on?: string | null;
+            /** Next Step */
+            next_step?: string | null;
+        };
+        /**
+         * Gender
+         * @enum {string}
+         */
+        Gender: "male" | "female" | "other";
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * IdType
+         * @enum {string}
+         */
+        IdType: "resident_id" | "passport" | "hk_macao_permit" | "taiwan_permit" | "other";
+        /**
+         * InlineContact
+         * @description A contact created together with its enterprise customer.
+         */
+        InlineContact: {
+            attitude?: components["schemas"]["Attitude"] | null;
+            decision_role?: components["schemas"]["DecisionRole"] | null;
+            /** Department */
+            department?: string | null;
+            /** Email */
+            email?: string | null;
+            gender?: components["schemas"]["Gender"] | null;
+            /**
+             * Is Key Person
+             * @default false
+             */
+            is_key_person?: boolean;
+            /** Mobile */
+            mobile?: string | null;
+            /** Name */
+            name: string;
+            /** Notes */
+            notes?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Wechat */
+            wechat?: string | null;
+        };
+        /** Items[CategoryOut] */
+        Items_CategoryOut_: {
+            /** Items */
+            items: components["schemas"]["CategoryOut"][];
+        };
+        /** Items[ContactOut] */
+        Items_ContactOut_: {
+            /** Items */
+            items: components["schemas"]["ContactOut"][];
+        };
+        /** Items[DepartmentOut] */
+        Items_DepartmentOut_: {
+            /** Items */
+            items: components["schemas"]["DepartmentOut"][];
+        };
+        /** Items[MembershipOut] */
+        Items_MembershipOut_: {
+            /** Items */
+            items: components["schemas"]["MembershipOut"][];
+        };
+        /** Items[RegionOut] */
+        Items_RegionOut_: {
+            /** Items */
+            items: components["schemas"]["RegionOut"][];
+        };
+        /** Items[RoleOut] */
+        Items_RoleOut_: {
+            /** Items */
+            items: components["schemas"]["RoleOut"][];
+        };
+        /** Items[TagOut] */
+        Items_TagOut_: {
+            /** Items */
+            items: components["schemas"]["TagOut"][];
+        };
+        /** Items[TeamOut] */
+        Items_TeamOut_: {
+            /** Items */
+            items: components["schemas"]["TeamOut"][];
+        };
+        /** Items[TierOut] */
+        Items_TierOut_: {
+            /** Items */
+            items: components["schemas"]["TierOut"][];
+        };
+        /** MeOut */
+        MeOut: {
+            /** Auth */
+            auth: string;
+            /** Permissions */
             permissions: {
                 [key: string]: {
-                    [key: string]: components["schemas"]["Scope"];
+                    [key: string]: string;
                 };
             };
+            /** Roles */
+            roles: string[];
+            user: components["schemas"]["MeUser"];
         };
-        /** @enum {string} */
-        CustomerKind: "enterprise" | "individual";
-        /** @enum {string} */
-        CustomerLevel: "normal" | "KA" | "SKA";
-        /** @enum {string} */
-        CustomerTier: "A" | "B" | "C" | "D" | "E";
-        CustomerTag: {
-            /** Format: uuid */
+        /** MeUser */
+        MeUser: {
+            /** Department Id */
+            department_id: string | null;
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
             id: string;
-            name: string;
-            color: string | null;
-            count: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Manager Id */
+            manager_id: string | null;
+            /** Mobile */
+            mobile: string | null;
+            /** Team Id */
+            team_id: string | null;
+            /** Username */
+            username: string;
+            /** Zone Ids */
+            zone_ids: string[];
         };
-        Warning: {
+        /** MembershipOut */
+        MembershipOut: {
+            /** Ended At */
+            ended_at: string | null;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            team: components["schemas"]["NamedRef"];
+        };
+        /** NamedRef */
+        NamedRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** Page[ApiKeyOut] */
+        Page_ApiKeyOut_: {
+            /** Items */
+            items: components["schemas"]["ApiKeyOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[AuditEntryOut] */
+        Page_AuditEntryOut_: {
+            /** Items */
+            items: components["schemas"]["AuditEntryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[CustomerListItem] */
+        Page_CustomerListItem_: {
+            /** Items */
+            items: components["schemas"]["CustomerListItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[FollowUpOut] */
+        Page_FollowUpOut_: {
+            /** Items */
+            items: components["schemas"]["FollowUpOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[UserOut] */
+        Page_UserOut_: {
+            /** Items */
+            items: components["schemas"]["UserOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ZoneOut] */
+        Page_ZoneOut_: {
+            /** Items */
+            items: components["schemas"]["ZoneOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** PoliciesIn */
+        PoliciesIn: {
+            /** Policies */
+            policies: components["schemas"]["PolicyIn"][];
+        };
+        /** PolicyIn */
+        PolicyIn: {
+            /** Action */
+            action: string;
+            /** Resource */
+            resource: string;
+            /**
+             * Scope
+             * @description own | team | zone | all
+             */
+            scope: string;
+        };
+        /** PolicyOut */
+        PolicyOut: {
+            /** Action */
+            action: string;
+            /** Resource */
+            resource: string;
+            /** Scope */
+            scope: string;
+        };
+        /** RefreshIn */
+        RefreshIn: {
+            /** Refresh Token */
+            refresh_token: string;
+        };
+        /** RegionOut */
+        RegionOut: {
+            /** Code */
             code: string;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Parent Code */
+            parent_code: string | null;
+        };
+        /** RoleCreate */
+        RoleCreate: {
+            /** Label */
+            label: string;
+            /**
+             * Name
+             * @description slug: lower-case letters, digits, underscore
+             */
+            name: string;
+        };
+        /** RoleOut */
+        RoleOut: {
+            /** Builtin */
+            builtin: boolean;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /** Policies */
+            policies: components["schemas"]["PolicyOut"][];
+        };
+        /** RoleUpdate */
+        RoleUpdate: {
+            /** Label */
+            label: string;
+        };
+        /** TagIn */
+        TagIn: {
+            /**
+             * Category Id
+             * Format: uuid
+             */
+            category_id: string;
+            /** Color */
+            color?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Weight
+             * @description default weight (权重) when applied to a customer
+             * @default 1
+             */
+            weight?: number;
+        };
+        /** TagOut */
+        TagOut: {
+            /**
+             * Category Id
+             * Format: uuid
+             */
+            category_id: string;
+            /** Color */
+            color: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Weight */
+            weight: number;
+        };
+        /** TagRef */
+        TagRef: {
+            /** Color */
+            color: string | null;
+            /** Count */
+            count: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Weight */
+            weight: number;
+        };
+        /** TeamCreate */
+        TeamCreate: {
+            /**
+             * Manager Id
+             * @description an active user who manages the team
+             */
+            manager_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Parent Id
+             * @description parent team, in the same sales zone
+             */
+            parent_id?: string | null;
+            /**
+             * Zone Id
+             * Format: uuid
+             */
+            zone_id: string;
+        };
+        /** TeamOut */
+        TeamOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            manager: components["schemas"]["UserRef"] | null;
+            /** Member Count */
+            member_count: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Zone Id
+             * Format: uuid
+             */
+            zone_id: string;
+        };
+        /** TeamUpdate */
+        TeamUpdate: {
+            /** Manager Id */
+            manager_id?: string | null;
+            /** Name */
+            name?: string;
+            /** Parent Id */
+            parent_id?: string | null;
+            /**
+             * Zone Id
+             * Format: uuid
+             * @description only for a team without members or sub-teams
+             */
+            zone_id?: string;
+        };
+        /** TierOut */
+        TierOut: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** No Follow Up Days */
+            no_follow_up_days: number;
+            /** Sort Order */
+            sort_order: number;
+        };
+        /** TierUpdate */
+        TierUpdate: {
+            /** Name */
+            name?: string | null;
+            /** No Follow Up Days */
+            no_follow_up_days?: number | null;
+        };
+        /** TokenOut */
+        TokenOut: {
+            /** Access Token */
+            access_token: string;
+            /** Expires In */
+            expires_in: number;
+            /** Refresh Token */
+            refresh_token: string;
+            /**
+             * Token Type
+             * @default bearer
+             */
+            token_type?: string;
+        };
+        /** UserCreate */
+        UserCreate: {
+            /** Department Id */
+            department_id?: string | null;
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email?: string | null;
+            /**
+             * Mobile
+             * @description E.164; Chinese numbers may omit +86
+             */
+            mobile?: string | null;
+            /** Password */
+            password: string;
+            /** Roles */
+            roles?: string[];
+            /** Team Id */
+            team_id?: string | null;
+            /** Username */
+            username: string;
+            /**
+             * Zone Ids
+             * @description sales zones the user covers (directors)
+             */
+            zone_ids?: string[];
+        };
+        /** UserMove */
+        UserMove: {
+            /** Reason */
+            reason: string;
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
+        };
+        /** UserOut */
+        UserOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Department Id */
+            department_id: string | null;
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Manager Id */
+            manager_id?: string | null;
+            /** Mobile */
+            mobile: string | null;
+            /** On Leave */
+            on_leave: boolean;
+            /**
+             * Roles
+             * @default []
+             */
+            roles?: string[];
+            /** Team Id */
+            team_id: string | null;
+            /** Username */
+            username: string;
+            /** Version */
+            version: number;
+            /** Zone Ids */
+            zone_ids: string[];
+        };
+        /** UserRef */
+        UserRef: {
+            /** Display Name */
+            display_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+        };
+        /** UserUpdate */
+        UserUpdate: {
+            /** Department Id */
+            department_id?: string | null;
+            /** Display Name */
+            display_name?: string;
+            /** Email */
+            email?: string | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /**
+             * Mobile
+             * @description E.164; Chinese numbers may omit +86
+             */
+            mobile?: string | null;
+            /** On Leave */
+            on_leave?: boolean | null;
+            /** Password */
+            password?: string | null;
+            /** Roles */
+            roles?: string[] | null;
+            /** Zone Ids */
+            zone_ids?: string[] | null;
+        };
+        /** ValidationError */
+        ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+        };
+        /** Warning */
+        Warning: {
+            /** Code */
+            code: string;
+            /** Message */
             message: string;
         };
-        CustomerListItem: {
-            /** Format: uuid */
-            id: string;
-            kind: components["schemas"]["CustomerKind"];
-            name: string;
-            short_name?: string | null;
-            industry?: string | null;
-            uscc?: string | null;
-            mobile?: string | null;
-            level: components["schemas"]["CustomerLevel"];
-            tier?: components["schemas"]["CustomerTier"] | null;
-            province_code?: string | null;
-            city_code?: string | null;
-            district_code?: string | null;
-            owner?: components["schemas"]["Ref"] | null;
-            zone?: components["schemas"]["NamedRef"] | null;
-            tags: components["schemas"]["CustomerTag"][];
-            /** Format: date-time */
-            last_followed_up_at?: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            version: number;
-        };
-        CustomerPage: {
-            items: components["schemas"]["CustomerListItem"][];
-            next_cursor: string | null;
-        };
-        Customer: components["schemas"]["CustomerListItem"] & {
-            country?: string | null;
-            address?: string | null;
-            size?: string | null;
-            company_type?: string | null;
-            phone?: string | null;
-            fax?: string | null;
-            email?: string | null;
-            website?: string | null;
-            parent?: components["schemas"]["NamedRef"] | null;
-            subsidiaries?: components["schemas"]["NamedRef"][];
-            notes?: string | null;
-            gender?: string | null;
-            /** Format: date */
-            birthday?: string | null;
-            id_type?: string | null;
-            id_number?: string | null;
-            occupation?: string | null;
-            position?: string | null;
-            education?: string | null;
-            contact_count?: number;
-            warnings?: components["schemas"]["Warning"][];
-        };
-        CustomerFields: {
-            name?: string;
-            short_name?: string | null;
-            industry?: string | null;
-            uscc?: string | null;
-            country?: string | null;
-            province_code?: string | null;
-            city_code?: string | null;
-            district_code?: string | null;
-            address?: string | null;
-            size?: string | null;
-            company_type?: string | null;
-            phone?: string | null;
-            fax?: string | null;
-            email?: string | null;
-            website?: string | null;
-            /** Format: uuid */
-            parent_id?: string | null;
-            notes?: string | null;
-            gender?: string | null;
-            /** Format: date */
-            birthday?: string | null;
-            mobile?: string | null;
-            id_type?: string | null;
-            id_number?: string | null;
-            occupation?: string | null;
-            position?: string | null;
-            education?: string | null;
-            level?: components["schemas"]["CustomerLevel"];
-            tier?: components["schemas"]["CustomerTier"] | null;
-        };
-        CustomerCreate: components["schemas"]["CustomerFields"] & {
-            kind: components["schemas"]["CustomerKind"];
-            name: string;
-            contacts?: components["schemas"]["ContactIn"][];
-        };
-        CustomerUpdate: components["schemas"]["CustomerFields"];
-        /** @enum {string} */
-        DecisionRole: "decision_maker" | "influencer" | "user" | "gatekeeper" | "other";
-        /** @enum {string} */
-        Attitude: "supporter" | "neutral" | "opponent";
-        ContactUpdate: {
-            name?: string;
-            title?: string | null;
-            mobile?: string | null;
-            email?: string | null;
-            /** Format: uuid */
-            reports_to_id?: string | null;
-            decision_role?: components["schemas"]["DecisionRole"] | null;
-            attitude?: components["schemas"]["Attitude"] | null;
-            is_key_person?: boolean;
-        };
-        ContactIn: {
-            name: string;
-            title?: string | null;
-            mobile?: string | null;
-            email?: string | null;
-            /** Format: uuid */
-            reports_to_id?: string | null;
-            decision_role?: components["schemas"]["DecisionRole"] | null;
-            attitude?: components["schemas"]["Attitude"] | null;
-            is_key_person?: boolean;
-        };
-        Contact: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            customer_id: string;
-            name: string;
-            title?: string | null;
-            mobile?: string | null;
-            email?: string | null;
-            /** Format: uuid */
-            reports_to_id?: string | null;
-            decision_role?: components["schemas"]["DecisionRole"] | null;
-            attitude?: components["schemas"]["Attitude"] | null;
-            is_key_person: boolean;
-            version: number;
-        };
-        ContactPage: {
-            items: components["schemas"]["Contact"][];
-            next_cursor?: string | null;
-        };
-        /** @enum {string} */
-        FollowUpKind: "call" | "visit" | "message" | "meeting" | "email";
-        FollowUpIn: {
-            kind: components["schemas"]["FollowUpKind"];
-            content: string;
-            /** Format: date-time */
-            happened_at?: string | null;
-            next_step?: string | null;
-            /** Format: date */
-            next_follow_up_on?: string | null;
-        };
-        FollowUp: {
-            /** Format: uuid */
-            id: string;
-            kind: components["schemas"]["FollowUpKind"];
-            content: string;
-            /** Format: date-time */
-            happened_at: string;
-            next_step?: string | null;
-            /** Format: date */
-            next_follow_up_on?: string | null;
-            author: components["schemas"]["Ref"];
-            /** Format: date-time */
-            created_at: string;
-        };
-        FollowUpPage: {
-            items: components["schemas"]["FollowUp"][];
-            next_cursor?: string | null;
-        };
-        TagCategory: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-        };
-        TagCategoryPage: {
-            items: components["schemas"]["TagCategory"][];
-            next_cursor?: string | null;
-        };
-        TagIn: {
-            name: string;
-            /** Format: uuid */
-            category_id: string;
-            color?: string | null;
-            weight?: number;
-        };
-        Tag: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** Format: uuid */
-            category_id: string;
-            color?: string | null;
-            weight?: number;
-        };
-        TagPage: {
-            items: components["schemas"]["Tag"][];
-            next_cursor?: string | null;
-        };
-        AuditEntry: {
-            id: string;
-            /** Format: date-time */
-            at: string;
-            actor?: components["schemas"]["Ref"] | null;
-            entity: string;
-            entity_id: string;
-            action: string;
-            changes: {
-                [key: string]: unknown[];
-            };
-        };
-        AuditPage: {
-            items: components["schemas"]["AuditEntry"][];
-            next_cursor: string | null;
-        };
-        Department: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** Format: uuid */
-            parent_id?: string | null;
-            version: number;
-        };
-        DepartmentIn: {
-            name: string;
-            /** Format: uuid */
-            parent_id?: string | null;
-        };
-        DepartmentUpdate: {
-            name?: string;
-            /** Format: uuid */
-            parent_id?: string | null;
-        };
-        DepartmentPage: {
-            items: components["schemas"]["Department"][];
-            next_cursor?: string | null;
-        };
-        SalesZone: {
-            /** Format: uuid */
-            id: string;
-            name: string;
+        /** ZoneCreate */
+        ZoneCreate: {
+            /**
+             * City Codes
+             * @description GB/T 2260 city codes (level 2)
+             */
+            city_codes?: string[];
+            /** Code */
             code: string;
-            province_codes: string[];
+            /**
+             * Leader Id
+             * @description an active user who leads the zone
+             */
+            leader_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Province Codes
+             * @description GB/T 2260 province codes (level 1)
+             */
+            province_codes?: string[];
+            /**
+             * Weekly Quota
+             * @description customers a manager may allocate per week
+             * @default 500
+             */
+            weekly_quota?: number;
+        };
+        /** ZoneOut */
+        ZoneOut: {
+            /** City Codes */
             city_codes: string[];
-            leader?: components["schemas"]["Ref"] | null;
-            weekly_quota?: number | null;
-            version: number;
-        };
-        SalesZoneUpdate: {
-            name?: string;
-            code?: string;
-            province_codes?: string[];
-            city_codes?: string[];
-            /** Format: uuid */
-            leader_id?: string | null;
-            weekly_quota?: number | null;
-        };
-        SalesZoneIn: {
-            name: string;
+            /** Code */
             code: string;
-            province_codes?: string[];
-            city_codes?: string[];
-            /** Format: uuid */
-            leader_id?: string | null;
-            weekly_quota?: number | null;
-        };
-        SalesZonePage: {
-            items: components["schemas"]["SalesZone"][];
-            next_cursor?: string | null;
-        };
-        Team: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** Format: uuid */
-            zone_id: string | null;
-            /** Format: uuid */
-            parent_id?: string | null;
-            manager?: components["schemas"]["Ref"] | null;
-            member_count: number;
-            version: number;
-        };
-        TeamUpdate: {
-            name?: string;
-            /** Format: uuid */
-            zone_id?: string | null;
-            /** Format: uuid */
-            parent_id?: string | null;
-            /** Format: uuid */
-            manager_id?: string | null;
-        };
-        TeamIn: {
-            name: string;
-            /** Format: uuid */
-            zone_id?: string | null;
-            /** Format: uuid */
-            parent_id?: string | null;
-            /** Format: uuid */
-            manager_id?: string | null;
-        };
-        TeamPage: {
-            items: components["schemas"]["Team"][];
-            next_cursor?: string | null;
-        };
-        User: {
-            /** Format: uuid */
-            id: string;
-            username: string;
-            display_name: string;
-            mobile?: string | null;
-            email?: string | null;
-            is_active: boolean;
-            /** Format: uuid */
-            team_id?: string | null;
-            /** Format: uuid */
-            department_id?: string | null;
-            zone_ids: string[];
-            roles?: string[];
-            version?: number;
-        };
-        UserCreate: {
-            username: string;
-            display_name: string;
-            password: string;
-            mobile?: string | null;
-            email?: string | null;
-            roles: string[];
-            /** Format: uuid */
-            team_id?: string | null;
-            /** Format: uuid */
-            department_id?: string | null;
-            zone_ids?: string[];
-        };
-        UserUpdate: {
-            display_name?: string;
-            password?: string;
-            mobile?: string | null;
-            email?: string | null;
-            roles?: string[];
-            /** Format: uuid */
-            department_id?: string | null;
-            zone_ids?: string[];
-            is_active?: boolean;
-        };
-        UserPage: {
-            items: components["schemas"]["User"][];
-            next_cursor?: string | null;
-        };
-        Membership: {
-            team: components["schemas"]["NamedRef"];
-            /** Format: date-time */
-            from: string;
-            /** Format: date-time */
-            to?: string | null;
-            reason?: string | null;
-        };
-        MembershipPage: {
-            items: components["schemas"]["Membership"][];
-        };
-        Region: {
-            code: string;
-            name: string;
-            /** @enum {integer} */
-            level: 1 | 2 | 3;
-            parent_code?: string | null;
-        };
-        RegionPage: {
-            items: components["schemas"]["Region"][];
-        };
-        Policy: {
-            resource: string;
-            action: string;
-            scope: components["schemas"]["Scope"];
-        };
-        Role: {
-            name: string;
-            label: string;
-            builtin: boolean;
-            policies: components["schemas"]["Policy"][];
-        };
-        RolePage: {
-            items: components["schemas"]["Role"][];
-        };
-        PermissionCatalog: {
-            resources: {
-                name: string;
-                actions: string[];
-            }[];
-            scopes: components["schemas"]["Scope"][];
-        };
-        ApiKey: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            role: string;
-            prefix?: string | null;
-            /** Format: date-time */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Format: date-time */
-            last_used_at?: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            leader: components["schemas"]["UserRef"] | null;
+            /** Name */
+            name: string;
+            /** Province Codes */
+            province_codes: string[];
+            /** Version */
+            version: number;
+            /** Weekly Quota */
+            weekly_quota: number;
         };
-        ApiKeyCreated: components["schemas"]["ApiKey"] & {
-            key: string;
-        };
-        ApiKeyPage: {
-            items: components["schemas"]["ApiKey"][];
+        /** ZoneUpdate */
+        ZoneUpdate: {
+            /** City Codes */
+            city_codes?: string[];
+            /** Code */
+            code?: string;
+            /**
+             * Leader Id
+             * @description an active user who leads the zone
+             */
+            leader_id?: string | null;
+            /** Name */
+            name?: string;
+            /** Province Codes */
+            province_codes?: string[];
+            /** Weekly Quota */
+            weekly_quota?: number;
         };
     };
-    responses: {
-        /** @description problem */
-        Problem: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-    };
-    parameters: {
-        limit: number;
-        cursor: string;
-        customer_id: string;
-        user_id: string;
-        if_match: string;
-        if_match_optional: string;
-        idempotency_key: string;
-        c_q: string;
-        c_uscc: string;
-        c_mobile: string;
-        c_level: components["schemas"]["CustomerLevel"];
-        c_tier: components["schemas"]["CustomerTier"];
-        c_owner_id: string;
-        c_team_id: string;
-        c_zone_id: string;
-        c_tag_id: string;
-        c_kind: components["schemas"]["CustomerKind"];
-        c_lf_from: string;
-        c_lf_to: string;
-        c_created_from: string;
-        c_created_to: string;
-        c_sort: "name" | "-name" | "created_at" | "-created_at" | "last_followed_up_at" | "-last_followed_up_at" | "level" | "tier" | "updated_at" | "-updated_at";
-    };
+    responses: never;
+    parameters: never;
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    auth_token: {
+    list_api_keys: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/x-www-form-urlencoded": {
-                    username: string;
-                    password: string;
-                };
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
+                    "application/json": components["schemas"]["Page_ApiKeyOut_"];
                 };
             };
-            401: components["responses"]["Problem"];
-            429: components["responses"]["Problem"];
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
-    auth_refresh: {
+    create_api_key: {
         parameters: {
             query?: never;
             header?: never;
@@ -1089,20 +1979,93 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshIn"];
+                "application/json": components["schemas"]["ApiKeyCreate"];
             };
         };
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_audit_log: {
+        parameters: {
+            query?: {
+                entity?: string | null;
+                entity_id?: string | null;
+                /** @description a customer's whole history: itself, contacts, follow-ups, tags */
+                customer_id?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
+                    "application/json": components["schemas"]["Page_AuditEntryOut_"];
                 };
             };
-            401: components["responses"]["Problem"];
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
     auth_logout: {
@@ -1118,264 +2081,91 @@ export interface operations {
             };
         };
         responses: {
-            /** @description logged out */
+            /** @description Successful Response */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-        };
-    };
-    me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Me"];
-                };
-            };
-            401: components["responses"]["Problem"];
-        };
-    };
-    list_customers: {
-        parameters: {
-            query?: {
-                limit?: components["parameters"]["limit"];
-                cursor?: components["parameters"]["cursor"];
-                q?: components["parameters"]["c_q"];
-                uscc?: components["parameters"]["c_uscc"];
-                mobile?: components["parameters"]["c_mobile"];
-                level?: components["parameters"]["c_level"];
-                tier?: components["parameters"]["c_tier"];
-                owner_id?: components["parameters"]["c_owner_id"];
-                team_id?: components["parameters"]["c_team_id"];
-                zone_id?: components["parameters"]["c_zone_id"];
-                tag_id?: components["parameters"]["c_tag_id"];
-                kind?: components["parameters"]["c_kind"];
-                last_followed_up_from?: components["parameters"]["c_lf_from"];
-                last_followed_up_to?: components["parameters"]["c_lf_to"];
-                created_from?: components["parameters"]["c_created_from"];
-                created_to?: components["parameters"]["c_created_to"];
-                sort?: components["parameters"]["c_sort"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CustomerPage"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
     };
-    create_customer: {
+    auth_refresh: {
         parameters: {
             query?: never;
-            header?: {
-                "Idempotency-Key"?: components["parameters"]["idempotency_key"];
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CustomerCreate"];
+                "application/json": components["schemas"]["RefreshIn"];
             };
         };
         responses: {
-            /** @description created */
-            201: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"];
+                    "application/json": components["schemas"]["TokenOut"];
                 };
             };
-            422: components["responses"]["Problem"];
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
-    export_customers: {
+    auth_token: {
         parameters: {
-            query?: {
-                format?: "xlsx" | "csv";
-                q?: components["parameters"]["c_q"];
-                uscc?: components["parameters"]["c_uscc"];
-                mobile?: components["parameters"]["c_mobile"];
-                level?: components["parameters"]["c_level"];
-                tier?: components["parameters"]["c_tier"];
-                owner_id?: components["parameters"]["c_owner_id"];
-                team_id?: components["parameters"]["c_team_id"];
-                zone_id?: components["parameters"]["c_zone_id"];
-                tag_id?: components["parameters"]["c_tag_id"];
-                kind?: components["parameters"]["c_kind"];
-                last_followed_up_from?: components["parameters"]["c_lf_from"];
-                last_followed_up_to?: components["parameters"]["c_lf_to"];
-                created_from?: components["parameters"]["c_created_from"];
-                created_to?: components["parameters"]["c_created_to"];
-                sort?: components["parameters"]["c_sort"];
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
-        responses: {
-            /** @description file */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/octet-stream": string;
-                };
-            };
-        };
-    };
-    get_customer: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"];
-                };
-            };
-            404: components["responses"]["Problem"];
-        };
-    };
-    delete_customer: {
-        parameters: {
-            query?: never;
-            header?: {
-                "If-Match"?: components["parameters"]["if_match_optional"];
-            };
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            404: components["responses"]["Problem"];
-        };
-    };
-    update_customer: {
-        parameters: {
-            query?: never;
-            header?: {
-                "If-Match"?: components["parameters"]["if_match"];
-            };
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-            };
-            cookie?: never;
-        };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CustomerUpdate"];
+                "application/x-www-form-urlencoded": components["schemas"]["Body_auth_token"];
             };
         };
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"];
+                    "application/json": components["schemas"]["TokenOut"];
                 };
             };
-            412: components["responses"]["Problem"];
-            422: components["responses"]["Problem"];
-        };
-    };
-    list_contacts: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ContactPage"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
     };
-    create_contact: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customer_id: components["parameters"]["customer_id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ContactIn"];
-            };
-        };
-        responses: {
-            /** @description created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Contact"];
-                };
-            };
-            422: components["responses"]["Problem"];
-        };
-    };
-    delete_contact: {
+    get_contact: {
         parameters: {
             query?: never;
             header?: never;
@@ -1386,12 +2176,54 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description deleted */
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_contact: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -1399,7 +2231,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["parameters"]["if_match"];
+                "If-Match"?: string | null;
             };
             path: {
                 contact_id: string;
@@ -1412,40 +2244,411 @@ export interface operations {
             };
         };
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Contact"];
+                    "application/json": components["schemas"]["ContactOut"];
                 };
             };
-            412: components["responses"]["Problem"];
-            422: components["responses"]["Problem"];
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
-    list_follow_ups: {
+    list_customer_tiers: {
         parameters: {
-            query?: {
-                limit?: components["parameters"]["limit"];
-                cursor?: components["parameters"]["cursor"];
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_TierOut_"];
+                };
             };
+        };
+    };
+    update_customer_tier: {
+        parameters: {
+            query?: never;
             header?: never;
             path: {
-                customer_id: components["parameters"]["customer_id"];
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TierUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_customers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description name contains (Chinese substring) */
+                q?: string | null;
+                uscc?: string | null;
+                mobile?: string | null;
+                kind?: components["schemas"]["CustomerKind"] | null;
+                level?: components["schemas"]["CustomerLevel"] | null;
+                tier?: string | null;
+                owner_id?: string | null;
+                team_id?: string | null;
+                zone_id?: string | null;
+                tag_id?: string | null;
+                industry?: string | null;
+                province_code?: string | null;
+                last_followed_up_from?: string | null;
+                last_followed_up_to?: string | null;
+                created_from?: string | null;
+                created_to?: string | null;
+                /** @description name, created_at, updated_at, last_followed_up_at, level or tier; prefix - for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CustomerListItem_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_customers: {
+        parameters: {
+            query?: {
+                format?: components["schemas"]["ExportFormat"];
+                /** @description name contains (Chinese substring) */
+                q?: string | null;
+                uscc?: string | null;
+                mobile?: string | null;
+                kind?: components["schemas"]["CustomerKind"] | null;
+                level?: components["schemas"]["CustomerLevel"] | null;
+                tier?: string | null;
+                owner_id?: string | null;
+                team_id?: string | null;
+                zone_id?: string | null;
+                tag_id?: string | null;
+                industry?: string | null;
+                province_code?: string | null;
+                last_followed_up_from?: string | null;
+                last_followed_up_to?: string | null;
+                created_from?: string | null;
+                created_to?: string | null;
+                /** @description name, created_at, updated_at, last_followed_up_at, level or tier; prefix - for descending */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FollowUpPage"];
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_customer: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_customer: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_ContactOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_follow_ups: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FollowUpOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1455,75 +2658,785 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                customer_id: components["parameters"]["customer_id"];
+                customer_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FollowUpIn"];
+                "application/json": components["schemas"]["FollowUpCreate"];
             };
         };
         responses: {
-            /** @description created */
+            /** @description Successful Response */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FollowUp"];
+                    "application/json": components["schemas"]["FollowUpOut"];
                 };
             };
-            422: components["responses"]["Problem"];
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
-    add_customer_tag: {
+    tag_customer: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                customer_id: components["parameters"]["customer_id"];
+                customer_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** Format: uuid */
-                    tag_id: string;
-                };
+                "application/json": components["schemas"]["CustomerTagIn"];
             };
         };
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CustomerTag"][];
+                    "application/json": components["schemas"]["TagRef"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
     };
-    remove_customer_tag: {
+    untag_customer: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                customer_id: components["parameters"]["customer_id"];
+                customer_id: string;
                 tag_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description removed */
+            /** @description Successful Response */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_departments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_DepartmentOut_"];
+                };
+            };
+        };
+    };
+    create_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_department: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_follow_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                follow_up_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_follow_up: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                follow_up_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+        };
+    };
+    permission_catalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogOut"];
+                };
+            };
+        };
+    };
+    list_regions: {
+        parameters: {
+            query?: {
+                parent_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_RegionOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_roles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_RoleOut_"];
+                };
+            };
+        };
+    };
+    create_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    replace_role_policies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PoliciesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sales_zones: {
+        parameters: {
+            query?: {
+                /** @description part of the name or code */
+                q?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ZoneOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_sales_zone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ZoneCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_sales_zone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_sales_zone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_sales_zone: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                zone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ZoneUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZoneOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_customer_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerRules"];
+                };
+            };
+        };
+    };
+    update_customer_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerRulesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerRules"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -1536,13 +3449,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TagCategoryPage"];
+                    "application/json": components["schemas"]["Items_CategoryOut_"];
                 };
             };
         };
@@ -1556,19 +3469,26 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                };
+                "application/json": components["schemas"]["CategoryIn"];
             };
         };
         responses: {
-            /** @description created */
+            /** @description Successful Response */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TagCategory"];
+                    "application/json": components["schemas"]["CategoryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1576,7 +3496,7 @@ export interface operations {
     list_tags: {
         parameters: {
             query?: {
-                category_id?: string;
+                category_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -1584,13 +3504,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TagPage"];
+                    "application/json": components["schemas"]["Items_TagOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1608,251 +3537,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description created */
+            /** @description Successful Response */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Tag"];
+                    "application/json": components["schemas"]["TagOut"];
                 };
             };
-        };
-    };
-    list_audit_log: {
-        parameters: {
-            query?: {
-                entity?: string;
-                entity_id?: string;
-                limit?: components["parameters"]["limit"];
-                cursor?: components["parameters"]["cursor"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditPage"];
-                };
-            };
-        };
-    };
-    list_departments: {
-        parameters: {
-            query?: {
-                limit?: components["parameters"]["limit"];
-                cursor?: components["parameters"]["cursor"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DepartmentPage"];
-                };
-            };
-        };
-    };
-    create_department: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DepartmentIn"];
-            };
-        };
-        responses: {
-            /** @description created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Department"];
-                };
-            };
-        };
-    };
-    delete_department: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                department_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    update_department: {
-        parameters: {
-            query?: never;
-            header?: {
-                "If-Match"?: components["parameters"]["if_match"];
-            };
-            path: {
-                department_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DepartmentUpdate"];
-            };
-        };
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Department"];
-                };
-            };
-        };
-    };
-    list_sales_zones: {
-        parameters: {
-            query?: {
-                limit?: components["parameters"]["limit"];
-                cursor?: components["parameters"]["cursor"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SalesZonePage"];
-                };
-            };
-        };
-    };
-    create_sales_zone: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SalesZoneIn"];
-            };
-        };
-        responses: {
-            /** @description created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SalesZone"];
-                };
-            };
-            422: components["responses"]["Problem"];
-        };
-    };
-    get_sales_zone: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                zone_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SalesZone"];
-                };
-            };
-        };
-    };
-    delete_sales_zone: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                zone_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    update_sales_zone: {
-        parameters: {
-            query?: never;
-            header?: {
-                "If-Match"?: components["parameters"]["if_match"];
-            };
-            path: {
-                zone_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SalesZoneUpdate"];
-            };
-        };
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SalesZone"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1860,9 +3560,7 @@ export interface operations {
     list_teams: {
         parameters: {
             query?: {
-                zone_id?: string;
-                limit?: components["parameters"]["limit"];
-                cursor?: components["parameters"]["cursor"];
+                zone_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -1870,13 +3568,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TeamPage"];
+                    "application/json": components["schemas"]["Items_TeamOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1890,20 +3597,28 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TeamIn"];
+                "application/json": components["schemas"]["TeamCreate"];
             };
         };
         responses: {
-            /** @description created */
+            /** @description Successful Response */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Team"];
+                    "application/json": components["schemas"]["TeamOut"];
                 };
             };
-            422: components["responses"]["Problem"];
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
     get_team: {
@@ -1917,13 +3632,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Team"];
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1939,12 +3663,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description deleted */
+            /** @description Successful Response */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -1952,7 +3685,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["parameters"]["if_match"];
+                "If-Match"?: string | null;
             };
             path: {
                 team_id: string;
@@ -1965,13 +3698,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Team"];
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1979,13 +3721,13 @@ export interface operations {
     list_users: {
         parameters: {
             query?: {
-                q?: string;
-                team_id?: string;
-                zone_id?: string;
-                role?: string;
-                is_active?: boolean;
-                limit?: components["parameters"]["limit"];
-                cursor?: components["parameters"]["cursor"];
+                q?: string | null;
+                team_id?: string | null;
+                zone_id?: string | null;
+                role?: string | null;
+                is_active?: boolean | null;
+                limit?: number;
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -1993,13 +3735,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPage"];
+                    "application/json": components["schemas"]["Page_UserOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2017,16 +3768,24 @@ export interface operations {
             };
         };
         responses: {
-            /** @description created */
+            /** @description Successful Response */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["UserOut"];
                 };
             };
-            422: components["responses"]["Problem"];
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
     get_user: {
@@ -2034,19 +3793,28 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                user_id: components["parameters"]["user_id"];
+                user_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2055,10 +3823,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["parameters"]["if_match"];
+                "If-Match"?: string | null;
             };
             path: {
-                user_id: components["parameters"]["user_id"];
+                user_id: string;
             };
             cookie?: never;
         };
@@ -2068,43 +3836,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["UserOut"];
                 };
             };
-        };
-    };
-    move_user: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: components["parameters"]["user_id"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: uuid */
-                    team_id: string;
-                    reason: string;
-                };
-            };
-        };
-        responses: {
-            /** @description ok */
-            200: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2114,225 +3861,64 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                user_id: components["parameters"]["user_id"];
+                user_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MembershipPage"];
+                    "application/json": components["schemas"]["Items_MembershipOut_"];
                 };
             };
-        };
-    };
-    list_regions: {
-        parameters: {
-            query?: {
-                parent_code?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RegionPage"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
     };
-    list_roles: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RolePage"];
-                };
-            };
-        };
-    };
-    create_role: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name: string;
-                    label: string;
-                };
-            };
-        };
-        responses: {
-            /** @description created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Role"];
-                };
-            };
-            422: components["responses"]["Problem"];
-        };
-    };
-    delete_role: {
+    move_user: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                role_name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    replace_role_policies: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                role_name: string;
+                user_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    policies: components["schemas"]["Policy"][];
-                };
+                "application/json": components["schemas"]["UserMove"];
             };
         };
         responses: {
-            /** @description ok */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Role"];
+                    "application/json": components["schemas"]["UserOut"];
                 };
             };
-        };
-    };
-    permission_catalog: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PermissionCatalog"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
-            };
-        };
-    };
-    list_api_keys: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiKeyPage"];
-                };
-            };
-        };
-    };
-    create_api_key: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name: string;
-                    role: string;
-                };
-            };
-        };
-        responses: {
-            /** @description created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiKeyCreated"];
-                };
-            };
-        };
-    };
-    delete_api_key: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                key_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };

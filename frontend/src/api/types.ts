@@ -33,17 +33,27 @@ export type CustomerSort = NonNullable<CustomerQuery["sort"]>;
 export type Customer = Ok<P["/api/v1/customers/{customer_id}"]["get"]>;
 export type CustomerCreate = Body<P["/api/v1/customers"]["post"]>;
 export type CustomerUpdate = Body<P["/api/v1/customers/{customer_id}"]["patch"]>;
-export type CustomerKind = CustomerListItem["kind"];
-export type CustomerLevel = CustomerListItem["level"];
+export type CustomerKind = CustomerCreate["kind"];
+export type CustomerLevel = NonNullable<CustomerQuery["level"]>;
 export type CustomerTag = CustomerListItem["tags"][number];
+
+export type Tier = Ok<P["/api/v1/customer-tiers"]["get"]>["items"][number];
+export type TierUpdate = Body<P["/api/v1/customer-tiers/{code}"]["patch"]>;
+export type CustomerRules = Ok<P["/api/v1/settings/customer-rules"]["get"]>;
+export type CompanySize = NonNullable<CustomerCreate["size"]>;
+export type Gender = NonNullable<CustomerCreate["gender"]>;
+export type IdType = NonNullable<CustomerCreate["id_type"]>;
 
 export type Contact = Ok<P["/api/v1/customers/{customer_id}/contacts"]["get"]>["items"][number];
 export type ContactIn = Body<P["/api/v1/customers/{customer_id}/contacts"]["post"]>;
 export type ContactUpdate = Body<P["/api/v1/contacts/{contact_id}"]["patch"]>;
+export type DecisionRole = NonNullable<ContactIn["decision_role"]>;
+export type Attitude = NonNullable<ContactIn["attitude"]>;
 
 export type FollowUp = Ok<P["/api/v1/customers/{customer_id}/follow-ups"]["get"]>["items"][number];
 export type FollowUpIn = Body<P["/api/v1/customers/{customer_id}/follow-ups"]["post"]>;
-export type FollowUpKind = FollowUp["kind"];
+export type FollowUpUpdate = Body<P["/api/v1/follow-ups/{follow_up_id}"]["patch"]>;
+export type FollowUpKind = FollowUpIn["kind"];
 
 export type TagCategory = Ok<P["/api/v1/tag-categories"]["get"]>["items"][number];
 export type Tag = Ok<P["/api/v1/tags"]["get"]>["items"][number];
@@ -52,8 +62,10 @@ export type AuditEntry = Ok<P["/api/v1/audit-log"]["get"]>["items"][number];
 export type Department = Ok<P["/api/v1/departments"]["get"]>["items"][number];
 export type SalesZone = Ok<P["/api/v1/sales-zones"]["get"]>["items"][number];
 export type SalesZoneIn = Body<P["/api/v1/sales-zones"]["post"]>;
+export type SalesZoneUpdate = Body<P["/api/v1/sales-zones/{zone_id}"]["patch"]>;
 export type Team = Ok<P["/api/v1/teams"]["get"]>["items"][number];
 export type TeamIn = Body<P["/api/v1/teams"]["post"]>;
+export type TeamUpdate = Body<P["/api/v1/teams/{team_id}"]["patch"]>;
 export type User = Ok<P["/api/v1/users"]["get"]>["items"][number];
 export type UserCreate = Body<P["/api/v1/users"]["post"]>;
 export type UserUpdate = Body<P["/api/v1/users/{user_id}"]["patch"]>;

@@ -12,7 +12,8 @@ export type Resource =
   | "role"
   | "api_key"
   | "audit_log"
-  | "region";
+  | "region"
+  | "setting";
 
 export type Action = "read" | "create" | "update" | "delete" | "export" | "manage";
 

@@ -1,8 +1,20 @@
 import { useQuery } from "@tanstack/react-query";
 import { Select, TreeSelect } from "antd";
 import { useEffect, useMemo, useState } from "react";
-import { buildTree, fetchDepartments, fetchRoles, fetchTeams, fetchZones, keys, searchUsers, type TreeNode } from "../api/queries";
+import {
+  buildTree,
+  fetchDepartments,
+  fetchRegions,
+  fetchRoles,
+  fetchTeams,
+  fetchTiers,
+  fetchZones,
+  keys,
+  searchUsers,
+  type TreeNode,
+} from "../api/queries";
 import type { Department } from "../api/types";
+import { localLabel, useLang } from "../i18n/context";
 
 interface ValueProps<V> {
   value?: V;
@@ -54,7 +66,7 @@ export function UserSelect({
 }
 
 export function ZoneSelect(props: ValueProps<string | null>) {
-  const { data, isLoading } = useQuery({ queryKey: keys.zones, queryFn: fetchZones });
+  const { data, isLoading } = useQuery({ queryKey: keys.zones, queryFn: () => fetchZones() });
   return (
     <Select
       showSearch
@@ -73,7 +85,7 @@ export function ZoneSelect(props: ValueProps<string | null>) {
 }
 
 export function MultiZoneSelect(props: ValueProps<string[]>) {
-  const { data, isLoading } = useQuery({ queryKey: keys.zones, queryFn: fetchZones });
+  const { data, isLoading } = useQuery({ queryKey: keys.zones, queryFn: () => fetchZones() });
   return (
     <Select
       mode="multiple"
@@ -107,18 +119,61 @@ export function TeamSelect({ zoneId, excludeId, ...props }: ValueProps<string | 
   );
 }
 
+/** A province (GB/T 2260 level 1) from GET /regions. */
+export function ProvinceSelect(props: ValueProps<string | null>) {
+  const { data, isLoading } = useQuery({ queryKey: keys.regions(null), queryFn: () => fetchRegions(null), staleTime: Infinity });
+  return (
+    <Select
+      showSearch
+      optionFilterProp="label"
+      loading={isLoading}
+      options={(data ?? []).map((r) => ({ value: r.code, label: r.name }))}
+      allowClear={props.allowClear ?? true}
+      value={props.value ?? undefined}
+      onChange={(v) => props.onChange?.(v ?? null)}
+      placeholder={props.placeholder}
+      disabled={props.disabled}
+      data-testid={props["data-testid"]}
+      style={{ minWidth: 140 }}
+    />
+  );
+}
+
+/** The customer tiers from GET /customer-tiers ("A · A 类（重点）"). */
+export function TierSelect(props: ValueProps<string | null>) {
+  const { data, isLoading } = useQuery({ queryKey: keys.tiers, queryFn: fetchTiers, staleTime: 5 * 60_000 });
+  return (
+    <Select
+      loading={isLoading}
+      options={(data ?? []).map((tier) => ({ value: tier.code, label: tier.name.startsWith(tier.code) ? tier.name : `${tier.code} · ${tier.name}` }))}
+      allowClear={props.allowClear ?? true}
+      value={props.value ?? undefined}
+      onChange={(v) => props.onChange?.(v ?? null)}
+      placeholder={props.placeholder}
+      disabled={props.disabled}
+      data-testid={props["data-testid"]}
+      style={{ minWidth: 120 }}
+    />
+  );
+}
+
 export function RoleSelect({ multiple, ...props }: ValueProps<string[] | string | null> & { multiple?: boolean }) {
-  const { data, isLoading } = useQuery({ queryKey: keys.roles, queryFn: fetchRoles });
+  const { lang } = useLang();
+  const { data, isLoading } = useQuery({ queryKey: keys.roles, queryFn: fetchRoles, enabled: !props.disabled || Boolean(props.value) });
   return (
     <Select
       mode={multiple ? "multiple" : undefined}
       optionFilterProp="label"
       loading={isLoading}
-      options={(data ?? []).map((r) => ({ value: r.name, label: r.label && r.label !== r.name ? `${r.label} (${r.name})` : r.name }))}
+      options={(data ?? []).map((r) => {
+        const label = localLabel(r.label, lang);
+        return { value: r.name, label: label && label !== r.name ? `${label} (${r.name})` : r.name };
+      })}
       allowClear={props.allowClear ?? true}
       value={props.value ?? undefined}
       onChange={(v) => props.onChange?.(v ?? null)}
       placeholder={props.placeholder}
+      disabled={props.disabled}
       data-testid={props["data-testid"]}
       style={{ minWidth: 160 }}
     />

@@ -43,7 +43,12 @@ export function useApiError() {
         extra = p.errors.map((e) => `${e.field}: ${e.message}`);
       }
       const head =
-        err.status === 403 ? t("common.forbidden") : err.status === 429 ? t("common.tooManyRequests") : p.detail || p.title || t("common.error");
+        err.status === 403
+          ? [t("common.forbidden"), p.detail].filter(Boolean).join(" ")
+          : err.status === 429
+            ? t("common.tooManyRequests")
+            : // the detail of a validation problem repeats its field errors: show those once
+              (extra.length ? p.title : p.detail || p.title) || t("common.error");
       message.error([head, ...extra].join("；"));
     },
     [message, modal, t],

@@ -48,3 +48,11 @@ export function useLang(): Pick<I18nValue, "lang" | "setLang"> {
   const { lang, setLang } = useContext(I18nContext);
   return { lang, setLang };
 }
+
+/** Labels stored as "中文 / English" (built-in roles): the part for the current language. */
+export function localLabel(label: string | null | undefined, lang: Lang): string {
+  if (!label) return "";
+  const parts = label.split(" / ");
+  if (parts.length !== 2) return label;
+  return (lang === "en" ? parts[1] : parts[0])!.trim();
+}

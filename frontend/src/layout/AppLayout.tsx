@@ -10,6 +10,7 @@ import {
   ClusterOutlined,
   GlobalOutlined,
   ContactsOutlined,
+  ProfileOutlined,
 } from "@ant-design/icons";
 import { Button, Layout, Menu, Space, Typography, type MenuProps } from "antd";
 import type { ReactNode } from "react";
@@ -26,6 +27,7 @@ const ICONS: Record<string, ReactNode> = {
   teams: <TeamOutlined />,
   users: <UserOutlined />,
   settings: <SettingOutlined />,
+  "customer-rules": <ProfileOutlined />,
   roles: <SafetyOutlined />,
   "api-keys": <KeyOutlined />,
 };

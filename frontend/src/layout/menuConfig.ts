@@ -35,6 +35,7 @@ export const MENU: MenuNode[] = [
     key: "settings",
     label: "menu.settings",
     children: [
+      { key: "customer-rules", path: "/settings/customer-rules", label: "menu.customerRules", resource: "setting", action: "read", testId: "menu-customer-rules" },
       { key: "roles", path: "/settings/roles", label: "menu.roles", resource: "role", action: "manage", testId: "menu-roles" },
       { key: "api-keys", path: "/settings/api-keys", label: "menu.apiKeys", resource: "api_key", action: "read", testId: "menu-api-keys" },
     ],

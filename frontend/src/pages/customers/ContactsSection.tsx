@@ -4,12 +4,12 @@ import { Button, Card, Col, Empty, Form, Input, Modal, Popconfirm, Row, Select, 
 import { useMemo, useState, type HTMLAttributes, type ReactNode } from "react";
 import { api, ifMatch, unwrap } from "../../api/client";
 import { buildTree, type TreeNode } from "../../api/queries";
-import type { Contact, ContactIn } from "../../api/types";
+import type { Attitude, Contact, ContactIn, ContactUpdate, DecisionRole, Gender } from "../../api/types";
 import { useCan } from "../../auth/context";
 import { cleanBody } from "../../components/format";
 import { useApiError } from "../../components/useApiError";
 import { translateDynamic, useT } from "../../i18n/context";
-import { ATTITUDES, contactsKey, DECISION_ROLES } from "./constants";
+import { ATTITUDES, contactsKey, DECISION_ROLES, GENDERS } from "./constants";
 
 const ATTITUDE_COLOR: Record<string, string> = { supporter: "green", neutral: "default", opponent: "red" };
 
@@ -17,12 +17,35 @@ const ATTITUDE_COLOR: Record<string, string> = { supporter: "green", neutral: "d
 interface ContactValues {
   name: string;
   title?: string;
+  department?: string;
   mobile?: string;
+  phone?: string;
   email?: string;
+  wechat?: string;
+  gender?: Gender | null;
   reports_to_id?: string | null;
-  decision_role?: Contact["decision_role"];
-  attitude?: Contact["attitude"];
+  decision_role?: DecisionRole | null;
+  attitude?: Attitude | null;
   is_key_person?: boolean;
+  notes?: string;
+}
+
+function toValues(c: Contact): ContactValues {
+  return {
+    name: c.name,
+    title: c.title ?? undefined,
+    department: c.department ?? undefined,
+    mobile: c.mobile ?? undefined,
+    phone: c.phone ?? undefined,
+    email: c.email ?? undefined,
+    wechat: c.wechat ?? undefined,
+    gender: (c.gender as Gender | null) ?? null,
+    reports_to_id: c.reports_to_id ?? null,
+    decision_role: (c.decision_role as DecisionRole | null) ?? null,
+    attitude: (c.attitude as Attitude | null) ?? null,
+    is_key_person: c.is_key_person,
+    notes: c.notes ?? undefined,
+  };
 }
 
 function ContactModal({
@@ -48,7 +71,7 @@ function ContactModal({
         return unwrap(
           api.PATCH("/api/v1/contacts/{contact_id}", {
             params: { path: { contact_id: contact.id } },
-            body: cleanBody(v, "update"),
+            body: cleanBody(v, "update") as ContactUpdate,
             headers: { "If-Match": ifMatch(contact) },
           }),
         );
@@ -102,7 +125,8 @@ function ContactModal({
         form={form}
         layout="vertical"
         preserve={false}
-        initialValues={contact ? { ...contact } : { is_key_person: false }}
+        clearOnDestroy
+        initialValues={contact ? toValues(contact) : { is_key_person: false }}
         onFinish={(v) => save.mutate(v)}
       >
         <Form.Item name="name" label={t("contact.name")} rules={[{ required: true, whitespace: true }]}>
@@ -120,9 +144,33 @@ function ContactModal({
             </Form.Item>
           </Col>
         </Row>
-        <Form.Item name="email" label={t("contact.email")} rules={[{ type: "email" }]}>
-          <Input />
-        </Form.Item>
+        <Row gutter={12}>
+          <Col span={12}>
+            <Form.Item name="department" label={t("contact.department")}>
+              <Input maxLength={100} />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="phone" label={t("contact.phone")}>
+              <Input maxLength={32} />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="email" label={t("contact.email")} rules={[{ type: "email" }]}>
+              <Input data-testid="contact-email" />
+            </Form.Item>
+          </Col>
+          <Col span={6}>
+            <Form.Item name="wechat" label={t("contact.wechat")}>
+              <Input maxLength={64} />
+            </Form.Item>
+          </Col>
+          <Col span={6}>
+            <Form.Item name="gender" label={t("contact.gender")}>
+              <Select allowClear options={GENDERS.map((g) => ({ value: g, label: t(`customer.gender.${g}`) }))} />
+            </Form.Item>
+          </Col>
+        </Row>
         <Form.Item name="reports_to_id" label={t("contact.reportsTo")}>
           <Select
             allowClear
@@ -146,6 +194,9 @@ function ContactModal({
             </Form.Item>
           </Col>
         </Row>
+        <Form.Item name="notes" label={t("contact.notes")}>
+          <Input.TextArea rows={2} maxLength={5000} />
+        </Form.Item>
       </Form>
     </Modal>
   );
@@ -198,16 +249,17 @@ export function ContactsSection({ customerId }: { customerId: string }) {
   );
 
   const remove = useMutation({
-    mutationFn: (c: Contact) => unwrap(api.DELETE("/api/v1/contacts/{contact_id}", { params: { path: { contact_id: c.id } } })),
+    mutationFn: (c: Contact) =>
+      unwrap(api.DELETE("/api/v1/contacts/{contact_id}", { params: { path: { contact_id: c.id } }, headers: { "If-Match": ifMatch(c) } })),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: contactsKey(customerId) });
       void queryClient.invalidateQueries({ queryKey: ["customers", "detail", customerId] });
     },
-    onError: (e) => report(e),
+    onError: (e) => report(e, { onStale: () => void queryClient.invalidateQueries({ queryKey: contactsKey(customerId) }) }),
   });
 
   return (
-    <Row gutter={16}>
+    <Row gutter={[16, 16]}>
       <Col xs={24} xl={15}>
         <Card
           size="small"

@@ -1,10 +1,11 @@
 import { DeleteOutlined, EditOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Descriptions, Popconfirm, Result, Space, Spin, Tabs, Tag, Typography } from "antd";
-import type { ReactNode } from "react";
+import { useMemo, type ReactNode } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, ifMatch, unwrap } from "../../api/client";
 import { isApiError } from "../../api/problem";
+import { fetchTiers, keys } from "../../api/queries";
 import type { Customer } from "../../api/types";
 import { useCan } from "../../auth/context";
 import { fmtDate, fmtDateTime } from "../../components/format";
@@ -33,7 +34,7 @@ function Profile({ customer }: { customer: Customer }) {
           ["customer.country", c.country],
           ["customer.region", region],
           ["customer.address", c.address],
-          ["customer.size", c.size],
+          ["customer.size", c.size ? t("customer.sizeValue", { size: c.size }) : null],
           ["customer.companyType", c.company_type],
           ["customer.phone", c.phone],
           ["customer.fax", c.fax],
@@ -60,14 +61,17 @@ function Profile({ customer }: { customer: Customer }) {
           ["customer.birthday", fmtDate(c.birthday)],
           ["customer.mobile", c.mobile],
           ["customer.email", c.email],
-          ["customer.idType", c.id_type],
+          ["customer.idType", translateDynamic(t, "customer.idType", c.id_type)],
           ["customer.idNumber", c.id_number],
+          ["customer.country", c.country],
           ["customer.region", region],
           ["customer.address", c.address],
+          ["customer.phone", c.phone],
           ["customer.industry", c.industry],
           ["customer.occupation", c.occupation],
           ["customer.position", c.position],
           ["customer.education", c.education],
+          ["customer.notes", c.notes],
         ];
   const common: [MessageKey, ReactNode][] = [
     ["customer.owner", c.owner?.display_name],
@@ -97,6 +101,8 @@ export function CustomerDetailPage() {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const q = useQuery({ queryKey: customerKey(id), queryFn: () => fetchCustomer(id), retry: retryUnlessClientError });
+  const tiers = useQuery({ queryKey: keys.tiers, queryFn: fetchTiers, staleTime: 5 * 60_000 });
+  const tierName = useMemo(() => new Map((tiers.data ?? []).map((tier) => [tier.code, tier.name])), [tiers.data]);
 
   const remove = useMutation({
     mutationFn: (c: Customer) =>
@@ -136,11 +142,13 @@ export function CustomerDetailPage() {
               <Typography.Title level={3} style={{ margin: 0 }} data-testid="customer-name">
                 {c.name}
               </Typography.Title>
-              <Tag>{t(`customer.kind.${c.kind}`)}</Tag>
-              <Tag color={c.level === "SKA" ? "red" : c.level === "KA" ? "orange" : "default"}>{t(`customer.level.${c.level}`)}</Tag>
+              <Tag>{translateDynamic(t, "customer.kind", c.kind)}</Tag>
+              <Tag color={c.level === "SKA" ? "red" : c.level === "KA" ? "orange" : "default"}>
+                {t("customer.level")}: {translateDynamic(t, "customer.level", c.level)}
+              </Tag>
               {c.tier && (
-                <Tag color="blue">
-                  {t("customer.tier")} {c.tier}
+                <Tag color="blue" data-testid="customer-tier-tag">
+                  {tierName.get(c.tier) ?? `${t("customer.tier")} ${c.tier}`}
                 </Tag>
               )}
             </Space>
@@ -178,7 +186,7 @@ export function CustomerDetailPage() {
               ? [{ key: "follow-ups", label: t("followUp.entity"), children: <FollowUpTimeline customerId={c.id} /> }]
               : []),
             ...(can("audit_log", "read")
-              ? [{ key: "audit", label: t("customer.audit"), children: <AuditTab entity="customer" entityId={c.id} /> }]
+              ? [{ key: "audit", label: t("customer.audit"), children: <AuditTab customerId={c.id} /> }]
               : []),
           ].map((tab) => ({ ...tab, label: <span data-testid={`customer-tab-${tab.key}`}>{tab.label}</span> }))}
         />

@@ -1,18 +1,20 @@
 import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Card, Col, DatePicker, Divider, Form, Input, Radio, Result, Row, Select, Space, Spin, Switch } from "antd";
+import { Alert, App, Button, Card, Col, DatePicker, Divider, Form, Input, Radio, Result, Row, Select, Space, Spin, Switch } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { api, ifMatch, unwrap } from "../../api/client";
 import { isApiError, type NamePath } from "../../api/problem";
-import type { Customer, CustomerCreate, CustomerKind, CustomerUpdate } from "../../api/types";
+import { keys } from "../../api/queries";
+import type { CompanySize, Customer, CustomerCreate, CustomerKind, CustomerRules, CustomerUpdate, Gender, IdType } from "../../api/types";
 import { cleanBody } from "../../components/format";
 import { RegionCascader } from "../../components/RegionCascader";
+import { TierSelect } from "../../components/selects";
 import { useApiError } from "../../components/useApiError";
 import { useT } from "../../i18n/context";
 import { NotFoundPage } from "../NotFoundPage";
-import { DECISION_ROLES } from "./constants";
+import { COMPANY_SIZES, DECISION_ROLES, GENDERS, ID_TYPES } from "./constants";
 import { customerKey, fetchCustomer, retryUnlessClientError } from "./customerQueries";
 
 interface ContactRow {
@@ -33,7 +35,7 @@ interface FormValues {
   country?: string;
   region?: string[];
   address?: string;
-  size?: string;
+  size?: CompanySize | null;
   company_type?: string;
   phone?: string;
   fax?: string;
@@ -41,35 +43,22 @@ interface FormValues {
   website?: string;
   parent_id?: string | null;
   notes?: string;
-  gender?: string | null;
+  gender?: Gender | null;
   birthday?: Dayjs | null;
   mobile?: string;
-  id_type?: string | null;
+  id_type?: IdType | null;
   id_number?: string;
   occupation?: string;
   position?: string;
   education?: string;
-  level?: Customer["level"];
-  tier?: Customer["tier"];
+  tier?: string | null;
   contacts?: ContactRow[];
 }
 
-const ENTERPRISE_FIELDS = [
-  "short_name",
-  "industry",
-  "uscc",
-  "country",
-  "address",
-  "size",
-  "company_type",
-  "phone",
-  "fax",
-  "email",
-  "website",
-  "parent_id",
-  "notes",
-] as const;
-const INDIVIDUAL_FIELDS = ["gender", "mobile", "email", "id_type", "id_number", "address", "industry", "occupation", "position", "education"] as const;
+/** Fields of both kinds, and those only one kind has (the API rejects the other kind's). */
+const COMMON_FIELDS = ["industry", "address", "phone", "email", "notes"] as const;
+const ENTERPRISE_FIELDS = [...COMMON_FIELDS, "short_name", "uscc", "size", "company_type", "fax", "website", "parent_id"] as const;
+const INDIVIDUAL_FIELDS = [...COMMON_FIELDS, "gender", "mobile", "id_type", "id_number", "occupation", "position", "education"] as const;
 
 /** Server field errors on the region parts are shown on the cascader. */
 const ALIASES: Record<string, NamePath> = {
@@ -80,7 +69,7 @@ const ALIASES: Record<string, NamePath> = {
 
 function toFormValues(c: Customer): FormValues {
   return {
-    kind: c.kind,
+    kind: c.kind as CustomerKind,
     name: c.name,
     short_name: c.short_name ?? undefined,
     industry: c.industry ?? undefined,
@@ -88,7 +77,7 @@ function toFormValues(c: Customer): FormValues {
     country: c.country ?? undefined,
     region: [c.province_code, c.city_code, c.district_code].filter((x): x is string => Boolean(x)),
     address: c.address ?? undefined,
-    size: c.size ?? undefined,
+    size: (c.size as CompanySize | null) ?? null,
     company_type: c.company_type ?? undefined,
     phone: c.phone ?? undefined,
     fax: c.fax ?? undefined,
@@ -96,23 +85,25 @@ function toFormValues(c: Customer): FormValues {
     website: c.website ?? undefined,
     parent_id: c.parent?.id ?? null,
     notes: c.notes ?? undefined,
-    gender: c.gender ?? null,
+    gender: (c.gender as Gender | null) ?? null,
     birthday: c.birthday ? dayjs(c.birthday) : null,
     mobile: c.mobile ?? undefined,
-    id_type: c.id_type ?? null,
+    id_type: (c.id_type as IdType | null) ?? null,
     id_number: c.id_number ?? undefined,
     occupation: c.occupation ?? undefined,
     position: c.position ?? undefined,
     education: c.education ?? undefined,
-    level: c.level,
     tier: c.tier ?? null,
   };
 }
 
 function toBody(v: FormValues, mode: "create" | "update"): Record<string, unknown> {
   const fields = v.kind === "enterprise" ? ENTERPRISE_FIELDS : INDIVIDUAL_FIELDS;
-  const base: Record<string, unknown> = { name: v.name, level: v.level, tier: v.tier ?? null };
+  const base: Record<string, unknown> = { name: v.name, tier: v.tier ?? null };
   for (const f of fields) base[f] = v[f];
+  // country is never null: empty means "leave as is" (the API defaults new customers to CN)
+  const country = v.country?.trim().toUpperCase();
+  if (country) base.country = country;
   const [province, city, district] = v.region ?? [];
   base.province_code = province ?? null;
   base.city_code = city ?? null;
@@ -122,25 +113,36 @@ function toBody(v: FormValues, mode: "create" | "update"): Record<string, unknow
   if (mode === "create") {
     body.kind = v.kind;
     if (v.kind === "enterprise") {
-      const contacts = (v.contacts ?? []).filter((c) => c.name?.trim() || c.mobile?.trim()).map((c) => cleanBody(c, "create"));
+      const contacts = (v.contacts ?? []).filter((c) => c.name?.trim()).map((c) => cleanBody(c, "create"));
       if (contacts.length) body.contacts = contacts;
     }
   }
   return body;
 }
 
-function ParentSelect({ value, onChange, initial }: { value?: string | null; onChange?: (v: string | null) => void; initial?: { id: string; name: string } | null }) {
+function ParentSelect({
+  value,
+  onChange,
+  initial,
+  excludeId,
+}: {
+  value?: string | null;
+  onChange?: (v: string | null) => void;
+  initial?: { id: string; name: string } | null;
+  excludeId?: string;
+}) {
+  const t = useT();
   const [q, setQ] = useState("");
   const { data, isFetching } = useQuery({
     queryKey: ["customers", "parent-search", q],
     queryFn: () => unwrap(api.GET("/api/v1/customers", { params: { query: { q, kind: "enterprise", limit: 20 } } })),
-    enabled: q.length > 0,
+    enabled: q.trim().length > 0,
   });
   const options = useMemo(() => {
-    const opts = (data?.items ?? []).map((c) => ({ value: c.id, label: c.name }));
+    const opts = (data?.items ?? []).filter((c) => c.id !== excludeId).map((c) => ({ value: c.id, label: c.name }));
     if (initial && !opts.some((o) => o.value === initial.id)) opts.unshift({ value: initial.id, label: initial.name });
     return opts;
-  }, [data, initial]);
+  }, [data, initial, excludeId]);
   return (
     <Select
       showSearch
@@ -149,6 +151,8 @@ function ParentSelect({ value, onChange, initial }: { value?: string | null; onC
       onSearch={setQ}
       loading={isFetching}
       options={options}
+      placeholder={t("customer.parentSearch")}
+      notFoundContent={null}
       value={value ?? undefined}
       onChange={(v) => onChange?.(v ?? null)}
     />
@@ -168,6 +172,12 @@ export function CustomerFormPage() {
   const [form] = Form.useForm<FormValues>();
   const kind = Form.useWatch("kind", form) ?? "enterprise";
 
+  const rules = useQuery({
+    queryKey: keys.customerRules,
+    queryFn: (): Promise<CustomerRules> => unwrap(api.GET("/api/v1/settings/customer-rules")),
+    enabled: !editing,
+    staleTime: 60_000,
+  });
   const existing = useQuery({
     queryKey: customerKey(id ?? ""),
     queryFn: () => fetchCustomer(id ?? ""),
@@ -221,7 +231,7 @@ export function CustomerFormPage() {
     ? existing.data
       ? toFormValues(existing.data.customer)
       : {}
-    : { kind: "enterprise", level: "normal", contacts: [emptyContact(), emptyContact()] };
+    : { kind: "enterprise", country: "CN", contacts: [emptyContact(), emptyContact()] };
 
   return (
     <Card title={editing ? t("customer.edit") : t("customer.new")}>
@@ -253,17 +263,32 @@ export function CustomerFormPage() {
             <>
               <Col xs={24} md={12}>
                 <Form.Item name="short_name" label={t("customer.shortName")}>
-                  <Input data-testid="customer-short-name-input" />
+                  <Input data-testid="customer-short-name-input" maxLength={100} />
                 </Form.Item>
               </Col>
               <Col xs={24} md={12}>
-                <Form.Item name="uscc" label={t("customer.uscc")}>
+                <Form.Item name="uscc" label={t("customer.uscc")} extra={t("customer.usccHint")}>
                   <Input data-testid="customer-uscc-input" maxLength={18} />
                 </Form.Item>
               </Col>
               <Col xs={24} md={12}>
                 <Form.Item name="industry" label={t("customer.industry")}>
-                  <Input data-testid="customer-industry-input" />
+                  <Input data-testid="customer-industry-input" maxLength={100} />
+                </Form.Item>
+              </Col>
+              <Col xs={24} md={6}>
+                <Form.Item name="size" label={t("customer.size")}>
+                  <Select allowClear options={COMPANY_SIZES.map((v) => ({ value: v, label: t("customer.sizeValue", { size: v }) }))} />
+                </Form.Item>
+              </Col>
+              <Col xs={24} md={6}>
+                <Form.Item name="company_type" label={t("customer.companyType")}>
+                  <Input maxLength={50} />
+                </Form.Item>
+              </Col>
+              <Col xs={24} md={12}>
+                <Form.Item name="parent_id" label={t("customer.parent")}>
+                  <ParentSelect initial={existing.data?.customer.parent ?? null} excludeId={id} />
                 </Form.Item>
               </Col>
             </>
@@ -271,143 +296,140 @@ export function CustomerFormPage() {
             <>
               <Col xs={24} md={6}>
                 <Form.Item name="gender" label={t("customer.gender")}>
-                  <Select
-                    allowClear
-                    options={[
-                      { value: "male", label: t("customer.gender.male") },
-                      { value: "female", label: t("customer.gender.female") },
-                    ]}
-                  />
+                  <Select allowClear options={GENDERS.map((g) => ({ value: g, label: t(`customer.gender.${g}`) }))} />
                 </Form.Item>
               </Col>
               <Col xs={24} md={6}>
                 <Form.Item name="birthday" label={t("customer.birthday")}>
-                  <DatePicker style={{ width: "100%" }} />
+                  <DatePicker style={{ width: "100%" }} disabledDate={(d) => d.isAfter(dayjs())} />
                 </Form.Item>
               </Col>
               <Col xs={24} md={12}>
                 <Form.Item name="mobile" label={t("customer.mobile")}>
-                  <Input data-testid="customer-mobile-input" />
+                  <Input data-testid="customer-mobile-input" maxLength={32} />
                 </Form.Item>
               </Col>
-              <Col xs={24} md={12}>
+              <Col xs={24} md={6}>
                 <Form.Item name="id_type" label={t("customer.idType")}>
-                  <Input />
+                  <Select allowClear options={ID_TYPES.map((v) => ({ value: v, label: t(`customer.idType.${v}`) }))} />
                 </Form.Item>
               </Col>
-              <Col xs={24} md={12}>
+              <Col xs={24} md={6}>
                 <Form.Item name="id_number" label={t("customer.idNumber")}>
-                  <Input />
+                  <Input maxLength={40} />
                 </Form.Item>
               </Col>
-              <Col xs={24} md={12}>
+              <Col xs={24} md={6}>
                 <Form.Item name="industry" label={t("customer.industry")}>
-                  <Input />
+                  <Input maxLength={100} />
                 </Form.Item>
               </Col>
-              <Col xs={24} md={12}>
+              <Col xs={24} md={6}>
                 <Form.Item name="occupation" label={t("customer.occupation")}>
-                  <Input />
+                  <Input maxLength={100} />
                 </Form.Item>
               </Col>
-              <Col xs={24} md={12}>
+              <Col xs={24} md={6}>
                 <Form.Item name="position" label={t("customer.position")}>
-                  <Input />
+                  <Input maxLength={100} />
                 </Form.Item>
               </Col>
-              <Col xs={24} md={12}>
+              <Col xs={24} md={6}>
                 <Form.Item name="education" label={t("customer.education")}>
-                  <Input />
+                  <Input maxLength={50} />
                 </Form.Item>
               </Col>
             </>
           )}
-          <Col xs={24} md={12}>
+          <Col xs={24} md={6}>
+            <Form.Item
+              name="country"
+              label={t("customer.country")}
+              rules={[{ pattern: /^[A-Za-z]{2}$/, message: t("customer.countryHint") }]}
+              normalize={(v: string | undefined) => v?.toUpperCase()}
+            >
+              <Input maxLength={2} placeholder="CN" />
+            </Form.Item>
+          </Col>
+          <Col xs={24} md={18}>
             <Form.Item name="region" label={t("customer.region")}>
               <RegionCascader data-testid="customer-region" />
             </Form.Item>
           </Col>
-          <Col xs={24} md={12}>
+          <Col span={24}>
             <Form.Item name="address" label={t("customer.address")}>
-              <Input />
-            </Form.Item>
-          </Col>
-          {kind === "enterprise" && (
-            <>
-              <Col xs={24} md={6}>
-                <Form.Item name="country" label={t("customer.country")}>
-                  <Input />
-                </Form.Item>
-              </Col>
-              <Col xs={24} md={6}>
-                <Form.Item name="size" label={t("customer.size")}>
-                  <Input />
-                </Form.Item>
-              </Col>
-              <Col xs={24} md={12}>
-                <Form.Item name="company_type" label={t("customer.companyType")}>
-                  <Input />
-                </Form.Item>
-              </Col>
-              <Col xs={24} md={6}>
-                <Form.Item name="phone" label={t("customer.phone")}>
-                  <Input />
-                </Form.Item>
-              </Col>
-              <Col xs={24} md={6}>
-                <Form.Item name="fax" label={t("customer.fax")}>
-                  <Input />
-                </Form.Item>
-              </Col>
-              <Col xs={24} md={12}>
-                <Form.Item name="website" label={t("customer.website")}>
-                  <Input />
-                </Form.Item>
-              </Col>
-              <Col xs={24} md={12}>
-                <Form.Item name="parent_id" label={t("customer.parent")}>
-                  <ParentSelect initial={existing.data?.customer.parent ?? null} />
-                </Form.Item>
-              </Col>
-            </>
-          )}
-          <Col xs={24} md={12}>
-            <Form.Item name="email" label={t("customer.email")} rules={[{ type: "email" }]}>
-              <Input />
+              <Input maxLength={300} />
             </Form.Item>
           </Col>
           <Col xs={24} md={6}>
-            <Form.Item name="level" label={t("customer.level")}>
-              <Select
-                data-testid="customer-level"
-                options={(["normal", "KA", "SKA"] as const).map((l) => ({ value: l, label: t(`customer.level.${l}`) }))}
-              />
-            </Form.Item>
-          </Col>
-          <Col xs={24} md={6}>
-            <Form.Item name="tier" label={t("customer.tier")}>
-              <Select allowClear options={(["A", "B", "C", "D", "E"] as const).map((l) => ({ value: l, label: l }))} />
+            <Form.Item name="phone" label={t("customer.phone")}>
+              <Input maxLength={32} data-testid="customer-phone-input" />
             </Form.Item>
           </Col>
           {kind === "enterprise" && (
-            <Col span={24}>
-              <Form.Item name="notes" label={t("customer.notes")}>
-                <Input.TextArea rows={3} />
+            <Col xs={24} md={6}>
+              <Form.Item name="fax" label={t("customer.fax")}>
+                <Input maxLength={32} />
               </Form.Item>
             </Col>
           )}
+          <Col xs={24} md={kind === "enterprise" ? 6 : 12}>
+            <Form.Item name="email" label={t("customer.email")} rules={[{ type: "email" }]}>
+              <Input data-testid="customer-email-input" />
+            </Form.Item>
+          </Col>
+          {kind === "enterprise" && (
+            <Col xs={24} md={6}>
+              <Form.Item name="website" label={t("customer.website")}>
+                <Input maxLength={300} />
+              </Form.Item>
+            </Col>
+          )}
+          <Col xs={24} md={6}>
+            <Form.Item name="tier" label={t("customer.tier")}>
+              <TierSelect data-testid="customer-tier" />
+            </Form.Item>
+          </Col>
+          <Col span={24}>
+            <Form.Item name="notes" label={t("customer.notes")}>
+              <Input.TextArea rows={3} maxLength={5000} />
+            </Form.Item>
+          </Col>
         </Row>
 
         {!editing && kind === "enterprise" && (
           <>
             <Divider orientation="left">{t("customer.contactsOnCreate")}</Divider>
+            {rules.data && rules.data.min_contacts_enterprise > 0 && (
+              <Alert
+                type="info"
+                showIcon
+                style={{ marginBottom: 16 }}
+                message={t("customer.minContactsHint", { n: rules.data.min_contacts_enterprise })}
+                data-testid="customer-min-contacts-hint"
+              />
+            )}
             <Form.List name="contacts">
               {(fields, { add, remove }) => (
                 <>
                   {fields.map((field, index) => (
                     <Row gutter={8} key={field.key} align="top" data-testid={`contact-row-form-${index}`}>
                       <Col xs={24} md={5}>
-                        <Form.Item name={[field.name, "name"]} label={t("contact.name")} rules={[{ required: true, whitespace: true }]}>
+                        <Form.Item
+                          name={[field.name, "name"]}
+                          label={t("contact.name")}
+                          dependencies={[["contacts", field.name, "title"], ["contacts", field.name, "mobile"], ["contacts", field.name, "email"]]}
+                          rules={[
+                            ({ getFieldValue }) => ({
+                              // a row left completely empty is skipped; a started one needs a name
+                              validator: (_, v: string | undefined) => {
+                                const row = (getFieldValue(["contacts", field.name]) ?? {}) as ContactRow;
+                                const started = [row.title, row.mobile, row.email].some((x) => x?.trim());
+                                return started && !v?.trim() ? Promise.reject(new Error(t("contact.nameRequired"))) : Promise.resolve();
+                              },
+                            }),
+                          ]}
+                        >
                           <Input data-testid={`contact-${index}-name`} />
                         </Form.Item>
                       </Col>

@@ -1,5 +1,5 @@
-import { DownloadOutlined, PlusOutlined, SettingOutlined } from "@ant-design/icons";
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { DownOutlined, DownloadOutlined, PlusOutlined, SettingOutlined, UpOutlined } from "@ant-design/icons";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import {
   Button,
   Card,
@@ -15,6 +15,7 @@ import {
   Space,
   Table,
   Tag,
+  Tooltip,
   Typography,
   type TableColumnsType,
   type TableProps,
@@ -24,20 +25,20 @@ import { useMemo, useState, type HTMLAttributes, type ReactNode } from "react";
 import { Link, useNavigate } from "react-router";
 import { api, cleanQuery, unwrap } from "../../api/client";
 import { ApiError } from "../../api/problem";
+import { fetchTiers, keys } from "../../api/queries";
 import type { CustomerListItem, CustomerQuery, CustomerSort } from "../../api/types";
 import { useCan } from "../../auth/context";
 import { fmtDateTime, readStored, writeStored } from "../../components/format";
 import { useRegionNames } from "../../components/regions";
-import { TeamSelect, UserSelect, ZoneSelect } from "../../components/selects";
+import { ProvinceSelect, TeamSelect, TierSelect, UserSelect, ZoneSelect } from "../../components/selects";
 import { useApiError } from "../../components/useApiError";
-import { useT } from "../../i18n/context";
+import { translateDynamic, useT } from "../../i18n/context";
 import { QuickFollowUpModal } from "./FollowUpForm";
 import { TagSelect } from "./TagSelect";
 
 const PAGE_SIZE = 50;
 const COLUMNS_KEY = "crm.customers.columns";
 const LEVELS = ["normal", "KA", "SKA"] as const;
-const TIERS = ["A", "B", "C", "D", "E"] as const;
 
 type ColumnKey =
   | "name"
@@ -81,6 +82,8 @@ interface FilterValues {
   team_id?: string | null;
   zone_id?: string | null;
   tag_id?: string | null;
+  industry?: string;
+  province_code?: string | null;
   uscc?: string;
   mobile?: string;
   created?: [Dayjs | null, Dayjs | null] | null;
@@ -97,6 +100,8 @@ function filtersToQuery(f: FilterValues, q: string, sort: CustomerSort | undefin
     team_id: f.team_id,
     zone_id: f.zone_id,
     tag_id: f.tag_id,
+    industry: f.industry?.trim(),
+    province_code: f.province_code,
     uscc: f.uscc?.trim(),
     mobile: f.mobile?.trim(),
     created_from: f.created?.[0]?.startOf("day").toISOString(),
@@ -112,14 +117,8 @@ function RegionText({ item }: { item: CustomerListItem }) {
   return <>{names.filter(Boolean).join(" / ")}</>;
 }
 
-const SORTABLE: Partial<Record<ColumnKey, "both" | "ascend">> = {
-  name: "both",
-  created_at: "both",
-  last_followed_up_at: "both",
-  updated_at: "both",
-  level: "ascend",
-  tier: "ascend",
-};
+/** Columns the API sorts by (`sort`, "-" prefix for descending). */
+const SORTABLE: ColumnKey[] = ["name", "created_at", "last_followed_up_at", "updated_at", "level", "tier"];
 
 function downloadBlob(blob: Blob, filename: string) {
   const url = URL.createObjectURL(blob);
@@ -156,6 +155,14 @@ export function CustomerListPage() {
   const [exporting, setExporting] = useState(false);
 
   const query = useMemo(() => filtersToQuery(filters, q, sort), [filters, q, sort]);
+  const [expanded, setExpanded] = useState(false);
+  const advanced = expanded ? undefined : { display: "none" };
+  // filters applied from the folded part of the panel, counted on its toggle
+  const hiddenActive = Object.entries(filters).filter(
+    ([k, v]) => !["kind", "level", "tier"].includes(k) && v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.every((x) => !x)),
+  ).length;
+  const tiers = useQuery({ queryKey: keys.tiers, queryFn: fetchTiers, staleTime: 5 * 60_000 });
+  const tierName = useMemo(() => new Map((tiers.data ?? []).map((tier) => [tier.code, tier.name])), [tiers.data]);
 
   const list = useInfiniteQuery({
     queryKey: ["customers", "list", query],
@@ -215,9 +222,11 @@ export function CustomerListPage() {
         {r.name}
       </Link>
     ),
-    kind: (r) => t(`customer.kind.${r.kind}`),
-    level: (r) => <Tag color={r.level === "SKA" ? "red" : r.level === "KA" ? "orange" : undefined}>{t(`customer.level.${r.level}`)}</Tag>,
-    tier: (r) => r.tier ?? "",
+    kind: (r) => translateDynamic(t, "customer.kind", r.kind),
+    level: (r) => (
+      <Tag color={r.level === "SKA" ? "red" : r.level === "KA" ? "orange" : undefined}>{translateDynamic(t, "customer.level", r.level)}</Tag>
+    ),
+    tier: (r) => (r.tier ? <Tooltip title={tierName.get(r.tier)}>{r.tier}</Tooltip> : ""),
     owner: (r) => r.owner?.display_name ?? "",
     zone: (r) => r.zone?.name ?? "",
     tags: (r) => (
@@ -240,16 +249,16 @@ export function CustomerListPage() {
   };
 
   const columns: TableColumnsType<CustomerListItem> = visible.map((key) => {
-    const sortable = SORTABLE[key];
+    const sortable = SORTABLE.includes(key);
     const current = sort?.replace(/^-/, "") === key ? (sort.startsWith("-") ? "descend" : "ascend") : null;
     return {
       key,
       dataIndex: key,
       title: columnTitles[key],
       render: (_: unknown, r: CustomerListItem) => render[key](r),
-      sorter: Boolean(sortable),
+      sorter: sortable,
       sortOrder: sortable ? current : undefined,
-      sortDirections: sortable === "ascend" ? ["ascend"] : ["ascend", "descend"],
+      sortDirections: ["ascend", "descend"],
       ellipsis: key === "name" ? false : true,
     };
   });
@@ -351,59 +360,71 @@ export function CustomerListPage() {
             </Col>
             <Col xs={24} sm={12} md={6}>
               <Form.Item name="tier" label={t("customer.tier")}>
-                <Select allowClear options={TIERS.map((l) => ({ value: l, label: l }))} />
+                <TierSelect data-testid="customer-filter-tier" />
               </Form.Item>
             </Col>
             {can("user", "read") && (
-              <Col xs={24} sm={12} md={6}>
+              <Col xs={24} sm={12} md={6} style={advanced}>
                 <Form.Item name="owner_id" label={t("customer.owner")}>
                   <UserSelect />
                 </Form.Item>
               </Col>
             )}
             {can("team", "read") && (
-              <Col xs={24} sm={12} md={6}>
+              <Col xs={24} sm={12} md={6} style={advanced}>
                 <Form.Item name="team_id" label={t("customer.team")}>
                   <TeamSelect />
                 </Form.Item>
               </Col>
             )}
             {can("sales_zone", "read") && (
-              <Col xs={24} sm={12} md={6}>
+              <Col xs={24} sm={12} md={6} style={advanced}>
                 <Form.Item name="zone_id" label={t("customer.zone")}>
                   <ZoneSelect />
                 </Form.Item>
               </Col>
             )}
             {can("tag", "read") && (
-              <Col xs={24} sm={12} md={6}>
+              <Col xs={24} sm={12} md={6} style={advanced}>
                 <Form.Item name="tag_id" label={t("customer.tag")}>
                   <TagSelect />
                 </Form.Item>
               </Col>
             )}
-            <Col xs={24} sm={12} md={6}>
+            <Col xs={24} sm={12} md={6} style={advanced}>
+              <Form.Item name="industry" label={t("customer.industry")}>
+                <Input allowClear />
+              </Form.Item>
+            </Col>
+            {can("region", "read") && (
+              <Col xs={24} sm={12} md={6} style={advanced}>
+                <Form.Item name="province_code" label={t("customer.province")}>
+                  <ProvinceSelect />
+                </Form.Item>
+              </Col>
+            )}
+            <Col xs={24} sm={12} md={6} style={advanced}>
               <Form.Item name="uscc" label={t("customer.uscc")}>
                 <Input allowClear />
               </Form.Item>
             </Col>
-            <Col xs={24} sm={12} md={6}>
+            <Col xs={24} sm={12} md={6} style={advanced}>
               <Form.Item name="mobile" label={t("customer.mobile")}>
                 <Input allowClear />
               </Form.Item>
             </Col>
-            <Col xs={24} sm={12} md={6}>
+            <Col xs={24} sm={12} md={6} style={advanced}>
               <Form.Item name="created" label={t("customer.createdRange")}>
                 <DatePicker.RangePicker allowEmpty={[true, true]} style={{ width: "100%" }} />
               </Form.Item>
             </Col>
-            <Col xs={24} sm={12} md={6}>
+            <Col xs={24} sm={12} md={6} style={advanced}>
               <Form.Item name="last_followed_up" label={t("customer.lastFollowedUpRange")}>
                 <DatePicker.RangePicker allowEmpty={[true, true]} style={{ width: "100%" }} />
               </Form.Item>
             </Col>
             <Col xs={24} sm={12} md={6} style={{ display: "flex", alignItems: "flex-end", paddingBottom: 24 }}>
-              <Space>
+              <Space wrap>
                 <Button type="primary" htmlType="submit" data-testid="customer-filter-apply">
                   {t("common.search")}
                 </Button>
@@ -414,6 +435,11 @@ export function CustomerListPage() {
                   }}
                 >
                   {t("common.reset")}
+                </Button>
+                <Button type="link" onClick={() => setExpanded((e) => !e)} data-testid="customer-filters-toggle" style={{ paddingInline: 4 }}>
+                  {expanded ? t("common.collapse") : t("common.moreFilters")}
+                  {!expanded && hiddenActive > 0 ? ` (${hiddenActive})` : ""}
+                  {expanded ? <UpOutlined /> : <DownOutlined />}
                 </Button>
               </Space>
             </Col>

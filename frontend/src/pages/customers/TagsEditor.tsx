@@ -1,6 +1,6 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Button, Divider, Form, Input, InputNumber, Modal, Select, Space, Tag } from "antd";
+import { Button, Form, Input, InputNumber, Modal, Select, Space, Tag } from "antd";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import { fetchTagCategories, keys } from "../../api/queries";
@@ -47,38 +47,46 @@ function NewTagModal({ open, onClose }: { open: boolean; onClose: () => void }) 
       okText={t("common.save")}
       cancelText={t("common.cancel")}
       destroyOnHidden
+      okButtonProps={{ "data-testid": "tag-save" } as Record<string, string>}
     >
-      <Form form={form} layout="vertical" preserve={false} onFinish={(v) => create.mutate(v)}>
+      <Form form={form} layout="vertical" preserve={false} clearOnDestroy onFinish={(v) => create.mutate(v)}>
         <Form.Item name="category_id" label={t("tag.category")} rules={[{ required: true }]}>
           <Select
+            showSearch
+            optionFilterProp="label"
+            loading={cats.isLoading}
             options={(cats.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
-            dropdownRender={(menu) => (
-              <>
-                {menu}
-                <Divider style={{ margin: "8px 0" }} />
-                <Space style={{ padding: "0 8px 4px" }}>
-                  <Input
-                    placeholder={t("tag.newCategory")}
-                    value={newCategory}
-                    onChange={(e) => setNewCategory(e.target.value)}
-                    onKeyDown={(e) => e.stopPropagation()}
-                  />
-                  <Button
-                    type="text"
-                    icon={<PlusOutlined />}
-                    loading={addCategory.isPending}
-                    disabled={!newCategory.trim()}
-                    onClick={() => addCategory.mutate(newCategory.trim())}
-                  />
-                </Space>
-              </>
-            )}
+            notFoundContent={t("tag.noCategory")}
+            data-testid="tag-category"
           />
         </Form.Item>
-        <Form.Item name="name" label={t("common.name")} rules={[{ required: true, whitespace: true }]}>
-          <Input />
+        <Form.Item label={t("tag.newCategory")} extra={t("tag.newCategoryHint")}>
+          <Space.Compact style={{ width: "100%" }}>
+            <Input
+              value={newCategory}
+              maxLength={50}
+              onChange={(e) => setNewCategory(e.target.value)}
+              onPressEnter={(e) => {
+                e.preventDefault();
+                if (newCategory.trim()) addCategory.mutate(newCategory.trim());
+              }}
+              data-testid="tag-new-category"
+            />
+            <Button
+              icon={<PlusOutlined />}
+              loading={addCategory.isPending}
+              disabled={!newCategory.trim()}
+              onClick={() => addCategory.mutate(newCategory.trim())}
+              data-testid="tag-new-category-add"
+            >
+              {t("common.create")}
+            </Button>
+          </Space.Compact>
         </Form.Item>
-        <Space>
+        <Form.Item name="name" label={t("tag.name")} rules={[{ required: true, whitespace: true }]}>
+          <Input maxLength={50} data-testid="tag-name" />
+        </Form.Item>
+        <Space align="start" size="large">
           <Form.Item name="color" label={t("tag.color")}>
             <Select
               allowClear
@@ -86,8 +94,8 @@ function NewTagModal({ open, onClose }: { open: boolean; onClose: () => void }) 
               options={COLORS.map((c) => ({ value: c, label: <Tag color={c}>{c}</Tag> }))}
             />
           </Form.Item>
-          <Form.Item name="weight" label={t("tag.weight")}>
-            <InputNumber min={0} />
+          <Form.Item name="weight" label={t("tag.weight")} initialValue={1} extra={t("tag.weightHint")}>
+            <InputNumber min={0} max={100} precision={0} />
           </Form.Item>
         </Space>
       </Form>

@@ -136,6 +136,7 @@ export function DepartmentsPage() {
           form={form}
           layout="vertical"
           preserve={false}
+          clearOnDestroy
           initialValues={
             editing?.mode === "edit"
               ? { name: editing.dept.name, parent_id: editing.dept.parent_id ?? null }

@@ -1,10 +1,10 @@
 import { PlusOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button, Card, Form, Input, InputNumber, Modal, Popconfirm, Space, Table } from "antd";
 import { useState, type HTMLAttributes } from "react";
 import { api, ifMatch, unwrap } from "../../api/client";
-import { fetchZones, keys } from "../../api/queries";
-import type { SalesZone, SalesZoneIn } from "../../api/types";
+import { keys } from "../../api/queries";
+import type { SalesZone, SalesZoneIn, SalesZoneUpdate } from "../../api/types";
 import { useCan } from "../../auth/context";
 import { MultiRegionCascader } from "../../components/RegionCascader";
 import { useRegionNames } from "../../components/regions";
@@ -42,20 +42,33 @@ export function SalesZonesPage() {
   const queryClient = useQueryClient();
   const [form] = Form.useForm<Values>();
   const [editing, setEditing] = useState<SalesZone | "new" | null>(null);
-  const list = useQuery({ queryKey: keys.zones, queryFn: fetchZones });
+  const [q, setQ] = useState("");
+  const list = useInfiniteQuery({
+    queryKey: [...keys.zones, "page", q],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/api/v1/sales-zones", {
+          params: { query: { limit: 50, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
+    getNextPageParam: (last) => last.next_cursor ?? null,
+  });
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
   const invalidate = () => queryClient.invalidateQueries({ queryKey: keys.zones });
 
   const save = useMutation({
     mutationFn: (v: Values) => {
       const paths = v.regions ?? [];
-      const body: SalesZoneIn = {
+      const body: SalesZoneIn & SalesZoneUpdate = {
         name: v.name.trim(),
         code: v.code.trim(),
         province_codes: paths.filter((p) => p.length === 1).map((p) => p[0]!),
         city_codes: paths.filter((p) => p.length >= 2).map((p) => p[1]!),
         leader_id: v.leader_id ?? null,
-        weekly_quota: v.weekly_quota ?? null,
       };
+      // the quota is never null: left empty it keeps its value (new zones get the API default)
+      if (v.weekly_quota !== null && v.weekly_quota !== undefined) body.weekly_quota = v.weekly_quota;
       if (editing && editing !== "new") {
         return unwrap(
           api.PATCH("/api/v1/sales-zones/{zone_id}", {
@@ -90,18 +103,21 @@ export function SalesZonesPage() {
     <Card
       title={t("menu.zones")}
       extra={
-        can("sales_zone", "create") && (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")} data-testid="zone-create">
-            {t("zone.new")}
-          </Button>
-        )
+        <Space>
+          <Input.Search allowClear placeholder={t("zone.searchPlaceholder")} onSearch={(v) => setQ(v.trim())} style={{ width: 220 }} />
+          {can("sales_zone", "create") && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")} data-testid="zone-create">
+              {t("zone.new")}
+            </Button>
+          )}
+        </Space>
       }
     >
       <Table<SalesZone>
         rowKey="id"
         data-testid="zone-table"
         loading={list.isLoading}
-        dataSource={list.data ?? []}
+        dataSource={rows}
         pagination={false}
         onRow={(z) => ({ "data-testid": `zone-row-${z.id}`, "data-name": z.name }) as HTMLAttributes<HTMLElement>}
         columns={[
@@ -132,6 +148,13 @@ export function SalesZonesPage() {
           },
         ]}
       />
+      {list.hasNextPage && (
+        <div style={{ textAlign: "center", marginTop: 16 }}>
+          <Button onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage}>
+            {t("common.loadMore")}
+          </Button>
+        </div>
+      )}
       <Modal
         open={editing !== null}
         title={current ? t("zone.edit") : t("zone.new")}
@@ -148,6 +171,7 @@ export function SalesZonesPage() {
           form={form}
           layout="vertical"
           preserve={false}
+          clearOnDestroy
           initialValues={
             current
               ? {
@@ -157,7 +181,7 @@ export function SalesZonesPage() {
                   leader_id: current.leader?.id ?? null,
                   weekly_quota: current.weekly_quota ?? null,
                 }
-              : {}
+              : { weekly_quota: 500 }
           }
           onFinish={(v) => save.mutate(v)}
         >
@@ -174,7 +198,7 @@ export function SalesZonesPage() {
             <UserSelect initial={current?.leader ?? null} data-testid="zone-leader" />
           </Form.Item>
           <Form.Item name="weekly_quota" label={t("zone.weeklyQuota")}>
-            <InputNumber min={0} data-testid="zone-quota" />
+            <InputNumber min={0} max={1000000} data-testid="zone-quota" />
           </Form.Item>
         </Form>
       </Modal>

@@ -3,8 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Card, Form, Input, Modal, Popconfirm, Space, Table } from "antd";
 import { useMemo, useState, type HTMLAttributes } from "react";
 import { api, ifMatch, unwrap } from "../../api/client";
-import { fetchTeams, fetchZones, keys } from "../../api/queries";
-import type { Team, TeamIn } from "../../api/types";
+import { buildTree, fetchTeams, fetchZones, keys, type TreeNode } from "../../api/queries";
+import type { Team, TeamIn, TeamUpdate } from "../../api/types";
 import { useCan } from "../../auth/context";
 import { TeamSelect, UserSelect, ZoneSelect } from "../../components/selects";
 import { useApiError } from "../../components/useApiError";
@@ -17,6 +17,12 @@ interface Values {
   manager_id?: string | null;
 }
 
+type TeamRow = Team & { children?: TeamRow[] };
+
+function toRows(nodes: TreeNode<Team>[]): TeamRow[] {
+  return nodes.map((n) => ({ ...n.item, children: n.children.length ? toRows(n.children) : undefined }));
+}
+
 export function TeamsPage() {
   const t = useT();
   const can = useCan();
@@ -26,21 +32,19 @@ export function TeamsPage() {
   const [zoneFilter, setZoneFilter] = useState<string | null>(null);
   const [editing, setEditing] = useState<Team | "new" | null>(null);
   const list = useQuery({ queryKey: keys.teams(zoneFilter), queryFn: () => fetchTeams(zoneFilter) });
-  const zones = useQuery({ queryKey: keys.zones, queryFn: fetchZones, enabled: can("sales_zone", "read") });
+  const zones = useQuery({ queryKey: keys.zones, queryFn: () => fetchZones(), enabled: can("sales_zone", "read") });
   const zoneName = useMemo(() => new Map((zones.data ?? []).map((z) => [z.id, z.name])), [zones.data]);
   const teamName = useMemo(() => new Map((list.data ?? []).map((tm) => [tm.id, tm.name])), [list.data]);
   const formZone = Form.useWatch("zone_id", form);
+  const rows = useMemo(() => toRows(buildTree(list.data ?? [], (tm) => tm.id, (tm) => tm.parent_id)), [list.data]);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: ["teams"] });
 
   const save = useMutation({
     mutationFn: (v: Values) => {
-      const body: TeamIn = {
-        name: v.name.trim(),
-        zone_id: v.zone_id ?? null,
-        parent_id: v.parent_id ?? null,
-        manager_id: v.manager_id ?? null,
-      };
       if (editing && editing !== "new") {
+        const body: TeamUpdate = { name: v.name.trim(), parent_id: v.parent_id ?? null, manager_id: v.manager_id ?? null };
+        // the zone can only change for a team without members or sub-teams: send it only when changed
+        if (v.zone_id && v.zone_id !== editing.zone_id) body.zone_id = v.zone_id;
         return unwrap(
           api.PATCH("/api/v1/teams/{team_id}", {
             params: { path: { team_id: editing.id } },
@@ -49,6 +53,12 @@ export function TeamsPage() {
           }),
         );
       }
+      const body: TeamIn = {
+        name: v.name.trim(),
+        zone_id: v.zone_id ?? "",
+        parent_id: v.parent_id ?? null,
+        manager_id: v.manager_id ?? null,
+      };
       return unwrap(api.POST("/api/v1/teams", { body }));
     },
     onSuccess: () => {
@@ -80,12 +90,14 @@ export function TeamsPage() {
         </Space>
       }
     >
-      <Table<Team>
+      <Table<TeamRow>
         rowKey="id"
+        key={list.dataUpdatedAt}
         data-testid="team-table"
         loading={list.isLoading}
-        dataSource={list.data ?? []}
+        dataSource={rows}
         pagination={false}
+        expandable={{ defaultExpandAllRows: true }}
         onRow={(tm) => ({ "data-testid": `team-row-${tm.id}`, "data-name": tm.name }) as HTMLAttributes<HTMLElement>}
         columns={[
           { key: "name", dataIndex: "name", title: t("common.name") },
@@ -130,6 +142,7 @@ export function TeamsPage() {
           form={form}
           layout="vertical"
           preserve={false}
+          clearOnDestroy
           initialValues={
             current
               ? { name: current.name, zone_id: current.zone_id ?? null, parent_id: current.parent_id ?? null, manager_id: current.manager?.id ?? null }
@@ -140,7 +153,7 @@ export function TeamsPage() {
           <Form.Item name="name" label={t("common.name")} rules={[{ required: true, whitespace: true }]}>
             <Input data-testid="team-name" />
           </Form.Item>
-          <Form.Item name="zone_id" label={t("customer.zone")}>
+          <Form.Item name="zone_id" label={t("customer.zone")} rules={[{ required: true }]}>
             <ZoneSelect data-testid="team-zone" />
           </Form.Item>
           <Form.Item name="parent_id" label={t("team.parent")}>

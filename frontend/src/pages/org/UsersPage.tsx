@@ -3,13 +3,13 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { Button, Card, Drawer, Form, Input, Modal, Select, Space, Switch, Table, Tag, Timeline, Typography } from "antd";
 import { useMemo, useState, type HTMLAttributes } from "react";
 import { api, cleanQuery, ifMatch, unwrap } from "../../api/client";
-import { fetchTeams, keys } from "../../api/queries";
+import { fetchDepartments, fetchTeams, keys } from "../../api/queries";
 import type { User, UserCreate, UserUpdate } from "../../api/types";
 import { useCan } from "../../auth/context";
 import { cleanBody, fmtDateTime } from "../../components/format";
 import { DepartmentTreeSelect, MultiZoneSelect, RoleSelect, TeamSelect, ZoneSelect } from "../../components/selects";
 import { useApiError } from "../../components/useApiError";
-import { useT } from "../../i18n/context";
+import { translateDynamic, useT } from "../../i18n/context";
 
 interface UserValues {
   username: string;
@@ -22,7 +22,10 @@ interface UserValues {
   department_id?: string | null;
   zone_ids?: string[];
   is_active?: boolean;
+  on_leave?: boolean;
 }
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join("\n") === [...b].sort().join("\n");
 
 interface Filters {
   q?: string;
@@ -34,6 +37,7 @@ interface Filters {
 
 function UserModal({ user, open, onClose }: { user: User | null; open: boolean; onClose: () => void }) {
   const t = useT();
+  const mayGrant = useCan()("role", "manage");
   const report = useApiError();
   const queryClient = useQueryClient();
   const [form] = Form.useForm<UserValues>();
@@ -46,13 +50,15 @@ function UserModal({ user, open, onClose }: { user: User | null; open: boolean; 
             display_name: v.display_name,
             mobile: v.mobile,
             email: v.email,
-            roles: v.roles,
             department_id: v.department_id ?? null,
             zone_ids: v.zone_ids ?? [],
             is_active: v.is_active,
+            on_leave: v.on_leave,
           },
           "update",
         );
+        // granting roles needs role:manage: send them only when they change
+        if (!sameSet(v.roles ?? [], user.roles ?? [])) body.roles = v.roles ?? [];
         if (v.password) body.password = v.password;
         return unwrap(
           api.PATCH("/api/v1/users/{user_id}", {
@@ -103,6 +109,7 @@ function UserModal({ user, open, onClose }: { user: User | null; open: boolean; 
         form={form}
         layout="vertical"
         preserve={false}
+        clearOnDestroy
         initialValues={
           user
             ? {
@@ -115,6 +122,7 @@ function UserModal({ user, open, onClose }: { user: User | null; open: boolean; 
                 department_id: user.department_id ?? null,
                 zone_ids: user.zone_ids ?? [],
                 is_active: user.is_active,
+                on_leave: user.on_leave,
               }
             : { roles: [], zone_ids: [] }
         }
@@ -137,8 +145,13 @@ function UserModal({ user, open, onClose }: { user: User | null; open: boolean; 
             <Input data-testid="user-email" />
           </Form.Item>
         </Space>
-        <Form.Item name="roles" label={t("user.roles")} rules={[{ required: true, type: "array", min: 1 }]}>
-          <RoleSelect multiple data-testid="user-roles" />
+        <Form.Item
+          name="roles"
+          label={t("user.roles")}
+          rules={mayGrant ? [{ required: true, type: "array", min: 1 }] : []}
+          extra={mayGrant ? undefined : t("user.rolesNeedManage")}
+        >
+          <RoleSelect multiple disabled={!mayGrant} data-testid="user-roles" />
         </Form.Item>
         {!user && (
           <Form.Item name="team_id" label={t("user.team")}>
@@ -152,9 +165,14 @@ function UserModal({ user, open, onClose }: { user: User | null; open: boolean; 
           <MultiZoneSelect data-testid="user-zones" />
         </Form.Item>
         {user && (
-          <Form.Item name="is_active" label={t("user.isActive")} valuePropName="checked">
-            <Switch />
-          </Form.Item>
+          <Space size="large">
+            <Form.Item name="is_active" label={t("user.isActive")} valuePropName="checked">
+              <Switch data-testid="user-active" />
+            </Form.Item>
+            <Form.Item name="on_leave" label={t("user.onLeave")} valuePropName="checked">
+              <Switch data-testid="user-on-leave" />
+            </Form.Item>
+          </Space>
         )}
       </Form>
     </Modal>
@@ -194,7 +212,7 @@ function MoveModal({ user, onClose }: { user: User | null; onClose: () => void }
       destroyOnHidden
       okButtonProps={{ "data-testid": "user-move-save" } as Record<string, string>}
     >
-      <Form form={form} layout="vertical" preserve={false} onFinish={(v) => move.mutate(v)}>
+      <Form form={form} layout="vertical" preserve={false} clearOnDestroy onFinish={(v) => move.mutate(v)}>
         <Form.Item name="team_id" label={t("user.moveTo")} rules={[{ required: true }]}>
           <TeamSelect data-testid="user-move-team" excludeId={user?.team_id ?? undefined} />
         </Form.Item>
@@ -222,16 +240,16 @@ function MembershipsDrawer({ user, onClose }: { user: User | null; onClose: () =
           data-testid="user-memberships"
           items={(q.data?.items ?? []).map((m, i) => ({
             key: i,
-            color: m.to ? "gray" : "green",
+            color: m.ended_at ? "gray" : "green",
             children: (
               <div>
-                <b>{m.team?.name}</b>
+                <b>{m.team.name}</b>
                 <div>
                   <Typography.Text type="secondary">
-                    {fmtDateTime(m.from)} → {m.to ? fmtDateTime(m.to) : "…"}
+                    {fmtDateTime(m.started_at)} → {m.ended_at ? fmtDateTime(m.ended_at) : t("user.current")}
                   </Typography.Text>
                 </div>
-                {m.reason && <div>{m.reason}</div>}
+                {m.reason && <div>{translateDynamic(t, "user.reason", m.reason)}</div>}
               </div>
             ),
           }))}
@@ -251,6 +269,8 @@ export function UsersPage() {
   const [history, setHistory] = useState<User | null>(null);
   const teams = useQuery({ queryKey: keys.teams(null), queryFn: () => fetchTeams(null), enabled: can("team", "read") });
   const teamName = useMemo(() => new Map((teams.data ?? []).map((tm) => [tm.id, tm.name])), [teams.data]);
+  const depts = useQuery({ queryKey: keys.departments, queryFn: fetchDepartments, enabled: can("department", "read") });
+  const deptName = useMemo(() => new Map((depts.data ?? []).map((d) => [d.id, d.name])), [depts.data]);
 
   const query = useMemo(
     () =>
@@ -297,9 +317,11 @@ export function UsersPage() {
             <ZoneSelect placeholder={t("user.zones")} />
           </Form.Item>
         )}
-        <Form.Item name="role">
-          <RoleSelect placeholder={t("user.roles")} />
-        </Form.Item>
+        {can("role", "read") && (
+          <Form.Item name="role">
+            <RoleSelect placeholder={t("user.roles")} />
+          </Form.Item>
+        )}
         <Form.Item name="is_active">
           <Select
             allowClear
@@ -330,9 +352,19 @@ export function UsersPage() {
           { key: "roles", title: t("user.roles"), render: (_, u) => (u.roles ?? []).map((r) => <Tag key={r}>{r}</Tag>) },
           { key: "team", title: t("user.team"), render: (_, u) => (u.team_id ? teamName.get(u.team_id) ?? "" : "") },
           {
+            key: "department",
+            title: t("user.department"),
+            render: (_, u) => (u.department_id ? deptName.get(u.department_id) ?? "" : ""),
+          },
+          {
             key: "active",
             title: t("common.status"),
-            render: (_, u) => (u.is_active ? <Tag color="green">{t("common.active")}</Tag> : <Tag>{t("common.inactive")}</Tag>),
+            render: (_, u) => (
+              <>
+                {u.is_active ? <Tag color="green">{t("common.active")}</Tag> : <Tag>{t("common.inactive")}</Tag>}
+                {u.on_leave && <Tag color="orange">{t("user.onLeave")}</Tag>}
+              </>
+            ),
           },
           {
             key: "actions",

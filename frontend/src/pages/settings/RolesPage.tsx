@@ -7,7 +7,7 @@ import { fetchRoles, keys } from "../../api/queries";
 import type { Policy, Role, Scope } from "../../api/types";
 import { useCan } from "../../auth/context";
 import { useApiError } from "../../components/useApiError";
-import { translateDynamic, useT } from "../../i18n/context";
+import { localLabel, translateDynamic, useLang, useT } from "../../i18n/context";
 
 const ACTION_ORDER = ["read", "create", "update", "delete", "export", "manage"];
 
@@ -32,6 +32,7 @@ function toPolicies(draft: Draft): Policy[] {
 
 export function RolesPage() {
   const t = useT();
+  const { lang } = useLang();
   const can = useCan();
   const report = useApiError();
   const { message } = App.useApp();
@@ -73,8 +74,8 @@ export function RolesPage() {
   const save = useMutation({
     mutationFn: () =>
       unwrap(
-        api.PUT("/api/v1/roles/{role_name}/policies", {
-          params: { path: { role_name: role?.name ?? "" } },
+        api.PUT("/api/v1/roles/{name}/policies", {
+          params: { path: { name: role?.name ?? "" } },
           body: { policies: toPolicies(draft) },
         }),
       ),
@@ -95,7 +96,7 @@ export function RolesPage() {
     onError: (e) => report(e, { form }),
   });
   const remove = useMutation({
-    mutationFn: (name: string) => unwrap(api.DELETE("/api/v1/roles/{role_name}", { params: { path: { role_name: name } } })),
+    mutationFn: (name: string) => unwrap(api.DELETE("/api/v1/roles/{name}", { params: { path: { name } } })),
     onSuccess: () => {
       setSelected(null);
       void queryClient.invalidateQueries({ queryKey: keys.roles });
@@ -129,7 +130,7 @@ export function RolesPage() {
               key: r.name,
               label: (
                 <span data-testid={`role-item-${r.name}`}>
-                  {r.label || r.name} {r.builtin && <Tag style={{ marginLeft: 4 }}>{t("role.builtin")}</Tag>}
+                  {localLabel(r.label, lang) || r.name} {r.builtin && <Tag style={{ marginLeft: 4 }}>{t("role.builtin")}</Tag>}
                 </span>
               ),
             }))}
@@ -139,7 +140,7 @@ export function RolesPage() {
       <Col xs={24} md={18}>
         <Card
           size="small"
-          title={role ? `${role.label || role.name} (${role.name})` : t("menu.roles")}
+          title={role ? `${localLabel(role.label, lang) || role.name} (${role.name})` : t("menu.roles")}
           extra={
             role &&
             editable && (
@@ -212,7 +213,7 @@ export function RolesPage() {
         cancelText={t("common.cancel")}
         destroyOnHidden
       >
-        <Form form={form} layout="vertical" preserve={false} onFinish={(v) => create.mutate(v)}>
+        <Form form={form} layout="vertical" preserve={false} clearOnDestroy onFinish={(v) => create.mutate(v)}>
           <Form.Item name="name" label={t("role.name")} rules={[{ required: true, pattern: /^[a-z][a-z0-9_]*$/ }]}>
             <Input placeholder="regional_auditor" data-testid="role-name" />
           </Form.Item>
