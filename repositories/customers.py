@@ -89,14 +89,24 @@ _PARENT = Customer.__table__.alias("parent")
 _CHILD = Customer.__table__.alias("child")
 
 
+_DETAIL_COLUMNS = tuple(c for c in Customer.__table__.c if c.key != "name_bigrams")
+
+
 @lru_cache(maxsize=16)
 def _detail(level: ScopeLevel) -> Select[Any]:
-    """The customer with everything its page shows, in one statement (built once per level)."""
-    return select(
-        Customer,
-        select(func.count()).select_from(Contact).where(Contact.customer_id == Customer.id).scalar_subquery(),
-        _tags_json(Customer.id),
-        select(_PARENT.c.name).where(_PARENT.c.id == Customer.parent_id).scalar_subquery(),
+    """The customer with everything its page shows, in one statement (built once per level).
+    Plain columns rather than an ORM object: the page only reads them."""
+    extras: list[Any] = [
+        select(func.count())
+        .select_from(Contact)
+        .where(Contact.customer_id == Customer.id)
+        .scalar_subquery()
+        .label("contact_count"),
+        _tags_json(Customer.id).label("tags"),
+        select(_PARENT.c.name)
+        .where(_PARENT.c.id == Customer.parent_id)
+        .scalar_subquery()
+        .label("parent_name"),
         select(
             func.coalesce(
                 func.json_agg(func.json_build_object("id", _CHILD.c.id, "name", _CHILD.c.name)),
@@ -104,33 +114,36 @@ def _detail(level: ScopeLevel) -> Select[Any]:
             )
         )
         .where(_CHILD.c.parent_id == Customer.id)
-        .scalar_subquery(),
+        .scalar_subquery()
+        .label("subsidiaries"),
         select(AppSetting.value["min_contacts_enterprise"].astext)
         .where(AppSetting.key == "customer_rules")
-        .scalar_subquery(),
-        select(User.display_name).where(User.id == Customer.owner_id).scalar_subquery(),
-        select(SalesZone.name).where(SalesZone.id == Customer.zone_id).scalar_subquery(),
-    ).where(
+        .scalar_subquery()
+        .label("min_contacts"),
+        select(User.display_name).where(User.id == Customer.owner_id).scalar_subquery().label("owner_name"),
+        select(SalesZone.name).where(SalesZone.id == Customer.zone_id).scalar_subquery().label("zone_name"),
+    ]
+    return select(*_DETAIL_COLUMNS, *extras).where(
         Customer.id == bindparam("customer_id"), visible_to_bound(level, Customer.owner_id, Customer.zone_id)
     )
 
 
 async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> dict[str, Any] | None:
-    stmt = _detail(scope.level)
+    """{"customer": row of the customer's columns, "contact_count", "tags", "parent_name",
+    "subsidiaries", "min_contacts", "owner_name", "zone_name"} or None when out of scope."""
     params = {"customer_id": customer_id, **scope_params(scope)}
-    row = (await session.execute(stmt, params)).first()
+    row = (await session.execute(_detail(scope.level), params)).first()
     if row is None:
         return None
-    customer, contacts, tags, parent_name, subsidiaries, min_contacts, owner_name, zone_name = row
     return {
-        "owner_name": owner_name,
-        "zone_name": zone_name,
-        "customer": customer,
-        "contact_count": contacts,
-        "tags": tags or [],
-        "parent_name": parent_name,
-        "subsidiaries": subsidiaries or [],
-        "min_contacts": int(min_contacts) if min_contacts is not None else 2,
+        "customer": row,
+        "owner_name": row.owner_name,
+        "zone_name": row.zone_name,
+        "contact_count": row.contact_count,
+        "tags": row.tags or [],
+        "parent_name": row.parent_name,
+        "subsidiaries": row.subsidiaries or [],
+        "min_contacts": int(row.min_contacts) if row.min_contacts is not None else 2,
     }
 
 

@@ -95,10 +95,32 @@ async def list_query(
     )
 
 
+# CustomerOut's fields that are plain customer columns beyond the list row's
+_DETAIL_COLUMNS = (
+    "country",
+    "address",
+    "size",
+    "company_type",
+    "phone",
+    "fax",
+    "email",
+    "website",
+    "gender",
+    "birthday",
+    "id_type",
+    "id_number",
+    "occupation",
+    "position",
+    "education",
+    "notes",
+    "created_by",
+)
+
+
 def _detail_out(data: dict[str, Any]) -> CustomerOut:
     c = data["customer"]
     base = list_item(c, data["owner_name"], data["zone_name"], data["tags"])
-    extra = {k: getattr(c, k) for k in CustomerOut.model_fields if k not in base and hasattr(c, k)}
+    extra = {k: getattr(c, k) for k in _DETAIL_COLUMNS}
     return CustomerOut.model_validate(
         {
             **base,
