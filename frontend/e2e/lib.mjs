@@ -88,9 +88,12 @@ export async function submitModal(page, okTestId) {
 
 /** Waits for a GET of `pathPart` whose URL contains every string in `contains`. */
 export function waitForApi(page, pathPart, contains = [], method = "GET") {
-  return page.waitForResponse(
+  const response = page.waitForResponse(
     (r) => r.request().method() === method && r.url().includes(pathPart) && contains.every((c) => r.url().includes(c)),
   );
+  // a step that fails before awaiting this must fail as a step, not crash the runner
+  response.catch(() => undefined);
+  return response;
 }
 
 /** A Unified Social Credit Code with valid organisation-code and USCC check characters (GB 32100-2015). */

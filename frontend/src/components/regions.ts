@@ -1,4 +1,4 @@
-import { useQueries } from "@tanstack/react-query";
+import { useQueries, useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { fetchRegions, keys } from "../api/queries";
 import type { Region } from "../api/types";
@@ -43,4 +43,31 @@ export function useRegionNames(codes: (string | null | undefined)[]): string[] {
     if (!code) return "";
     return results[i]?.data?.find((r) => r.code === code)?.name ?? code;
   });
+}
+
+/** Names for city codes (GB/T 2260 level 2), looked up among their provinces' children. */
+export function useCityNames(codes: string[]): string[] {
+  const provinces = [...new Set(codes.map((c) => `${c.slice(0, 2)}0000`))];
+  const results = useQueries({
+    queries: provinces.map((p) => ({
+      queryKey: keys.regions(p),
+      queryFn: () => fetchRegions(p),
+      staleTime: Infinity,
+    })),
+  });
+  const names = new Map<string, string>();
+  for (const r of results) for (const region of r.data ?? []) names.set(region.code, region.name);
+  return codes.map((c) => names.get(c) ?? c);
+}
+
+/** Names for province codes (GB/T 2260 level 1). */
+export function useProvinceNames(codes: string[]): string[] {
+  const { data } = useQuery({
+    queryKey: keys.regions(null),
+    queryFn: () => fetchRegions(null),
+    staleTime: Infinity,
+    enabled: codes.length > 0,
+  });
+  const names = new Map((data ?? []).map((r) => [r.code, r.name]));
+  return codes.map((c) => names.get(c) ?? c);
 }

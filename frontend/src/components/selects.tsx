@@ -14,6 +14,7 @@ import {
   type TreeNode,
 } from "../api/queries";
 import type { Department } from "../api/types";
+import { useCan } from "../auth/context";
 import { localLabel, useLang } from "../i18n/context";
 
 interface ValueProps<V> {
@@ -159,13 +160,17 @@ export function TierSelect(props: ValueProps<string | null>) {
 
 export function RoleSelect({ multiple, ...props }: ValueProps<string[] | string | null> & { multiple?: boolean }) {
   const { lang } = useLang();
-  const { data, isLoading } = useQuery({ queryKey: keys.roles, queryFn: fetchRoles, enabled: !props.disabled || Boolean(props.value) });
+  // GET /roles needs role:read; without it the select can only show the names it holds
+  const mayList = useCan()("role", "read");
+  const { data, isLoading } = useQuery({ queryKey: keys.roles, queryFn: fetchRoles, enabled: mayList });
+  const held = props.value === null || props.value === undefined ? [] : Array.isArray(props.value) ? props.value : [props.value];
+  const roles = data ?? held.map((name) => ({ name, label: name }));
   return (
     <Select
       mode={multiple ? "multiple" : undefined}
       optionFilterProp="label"
       loading={isLoading}
-      options={(data ?? []).map((r) => {
+      options={roles.map((r) => {
         const label = localLabel(r.label, lang);
         return { value: r.name, label: label && label !== r.name ? `${label} (${r.name})` : r.name };
       })}

@@ -64,3 +64,59 @@ describe("useApiError", () => {
     await waitFor(() => expect(screen.getByText(/owner_id: not allowed/)).toBeInTheDocument());
   });
 });
+
+function MessageHarness({ error, onReady }: { error: ApiError; onReady: (fire: () => void) => void }) {
+  const report = useApiError();
+  onReady(() => report(error));
+  return null;
+}
+
+async function messageFor(error: ApiError): Promise<string> {
+  let fire = () => undefined as void;
+  render(
+    <AntApp>
+      <MessageHarness error={error} onReady={(f) => (fire = f)} />
+    </AntApp>,
+  );
+  act(() => fire());
+  const notice = await waitFor(() => {
+    const el = document.querySelector(".ant-message-notice-content");
+    if (!el) throw new Error("no message yet");
+    return el;
+  });
+  return notice.textContent ?? "";
+}
+
+describe("useApiError messages", () => {
+  it("says why a 403 was refused (e.g. assigning roles without role:manage)", async () => {
+    const text = await messageFor(
+      new ApiError({ status: 403, title: "Forbidden", detail: "Assigning roles needs the role/manage permission" }),
+    );
+    expect(text).toContain("没有权限执行该操作");
+    expect(text).toContain("Assigning roles needs the role/manage permission");
+  });
+
+  it("shows a rule violation's detail rather than its field list", async () => {
+    const text = await messageFor(
+      new ApiError({
+        status: 422,
+        title: "Not allowed by a business rule",
+        detail: "The admin role must keep role/manage",
+        errors: [{ field: "policies", message: "admin must keep role/manage" }],
+      }),
+    );
+    expect(text).toBe("The admin role must keep role/manage");
+  });
+
+  it("lists validation errors once (their detail repeats them)", async () => {
+    const text = await messageFor(
+      new ApiError({
+        status: 422,
+        title: "Invalid input",
+        detail: "sort: must be one of name",
+        errors: [{ field: "sort", message: "must be one of name" }],
+      }),
+    );
+    expect(text).toBe("Invalid input；sort: must be one of name");
+  });
+});

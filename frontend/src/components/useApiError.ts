@@ -42,14 +42,17 @@ export function useApiError() {
       } else if (p.errors?.length) {
         extra = p.errors.map((e) => `${e.field}: ${e.message}`);
       }
+      // A validation problem's detail repeats its field errors ("field: message; ..."): then the
+      // title heads the list; a rule violation's detail says it better than its field list.
+      const detailRepeats = Boolean(p.detail && p.errors?.some((e) => p.detail!.includes(e.message)));
+      const useDetail = Boolean(p.detail) && (!extra.length || !detailRepeats);
       const head =
         err.status === 403
           ? [t("common.forbidden"), p.detail].filter(Boolean).join(" ")
           : err.status === 429
             ? t("common.tooManyRequests")
-            : // the detail of a validation problem repeats its field errors: show those once
-              (extra.length ? p.title : p.detail || p.title) || t("common.error");
-      message.error([head, ...extra].join("；"));
+            : (useDetail ? p.detail : p.title) || t("common.error");
+      message.error((useDetail && err.status !== 403 ? [head] : [head, ...extra]).join("；"));
     },
     [message, modal, t],
   );

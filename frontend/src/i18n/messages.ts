@@ -393,7 +393,7 @@ export const en: Record<MessageKey, string> = {
   "menu.teams": "Teams",
   "menu.users": "Users",
   "menu.settings": "Settings",
-  "menu.roles": "Roles & permissions",
+  "menu.roles": "Roles",
   "menu.apiKeys": "API keys",
 
   "notFound.title": "Not found",

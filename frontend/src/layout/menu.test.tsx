@@ -21,6 +21,7 @@ const adminPerms: Me["permissions"] = Object.fromEntries(
   ]),
 ) as Me["permissions"];
 adminPerms.role = { read: "all", manage: "all" };
+adminPerms.setting = { read: "all", update: "all" };
 
 function renderMenu(permissions: Me["permissions"]) {
   const me = {
@@ -74,9 +75,26 @@ describe("permission-aware menu", () => {
 
   it("renders everything for an admin", () => {
     renderMenu(adminPerms);
-    for (const id of ["menu-customers", "menu-departments", "menu-zones", "menu-teams", "menu-users", "menu-roles", "menu-api-keys"]) {
+    for (const id of [
+      "menu-customers",
+      "menu-departments",
+      "menu-zones",
+      "menu-teams",
+      "menu-users",
+      "menu-customer-rules",
+      "menu-roles",
+      "menu-api-keys",
+    ]) {
       expect(screen.getByTestId(id)).toBeInTheDocument();
     }
     expect(screen.getByTestId("menu-zones")).toHaveTextContent("战区");
+    expect(screen.getByTestId("menu-customer-rules")).toHaveTextContent("客户规则");
+  });
+
+  it("shows customer rules only with the setting permission", () => {
+    expect(visibleMenu(repPerms).some((n) => isGroup(n) && n.key === "settings")).toBe(false);
+    const perms = { ...repPerms, setting: { read: "all" } } as Me["permissions"];
+    const settings = visibleMenu(perms).find((n) => isGroup(n) && n.key === "settings");
+    expect(settings && isGroup(settings) ? settings.children.map((c) => c.key) : []).toEqual(["customer-rules"]);
   });
 });

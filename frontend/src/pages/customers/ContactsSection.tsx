@@ -248,6 +248,9 @@ export function ContactsSection({ customerId }: { customerId: string }) {
     [contacts, t],
   );
 
+  // remount (and so expand all again) whenever who-reports-to-whom changes
+  const treeShape = useMemo(() => contacts.map((c) => `${c.id}>${c.reports_to_id ?? ""}`).join(","), [contacts]);
+
   const remove = useMutation({
     mutationFn: (c: Contact) =>
       unwrap(api.DELETE("/api/v1/contacts/{contact_id}", { params: { path: { contact_id: c.id } }, headers: { "If-Match": ifMatch(c) } })),
@@ -353,7 +356,7 @@ export function ContactsSection({ customerId }: { customerId: string }) {
       <Col xs={24} xl={9}>
         <Card size="small" title={t("contact.orgChart")} data-testid="org-chart">
           {orgTree.length ? (
-            <Tree treeData={orgTree} defaultExpandAll selectable={false} showLine key={contacts.length} />
+            <Tree treeData={orgTree} defaultExpandAll selectable={false} showLine key={treeShape} />
           ) : (
             <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />
           )}

@@ -7,7 +7,7 @@ import { keys } from "../../api/queries";
 import type { SalesZone, SalesZoneIn, SalesZoneUpdate } from "../../api/types";
 import { useCan } from "../../auth/context";
 import { MultiRegionCascader } from "../../components/RegionCascader";
-import { useRegionNames } from "../../components/regions";
+import { useCityNames, useProvinceNames } from "../../components/regions";
 import { UserSelect } from "../../components/selects";
 import { useApiError } from "../../components/useApiError";
 import { useT } from "../../i18n/context";
@@ -26,13 +26,11 @@ function cityPaths(z: SalesZone): string[][] {
 }
 
 function RegionsText({ zone }: { zone: SalesZone }) {
-  const provinces = useRegionNames(zone.province_codes ?? []);
-  return (
-    <>
-      {provinces.join("、")}
-      {(zone.city_codes ?? []).length ? ` (+${zone.city_codes.length})` : ""}
-    </>
-  );
+  const provinces = useProvinceNames(zone.province_codes ?? []);
+  const cities = useCityNames(zone.city_codes ?? []);
+  const all = [...provinces, ...cities];
+  const shown = all.slice(0, 6).join("、");
+  return <span title={all.join("、")}>{all.length > 6 ? `${shown} …（${all.length}）` : shown}</span>;
 }
 
 export function SalesZonesPage() {
