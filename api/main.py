@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, ORJSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, openapi
 from api import logging as api_logging
 from api.context import build_context
 from api.routers import (
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(api_logging.RequestLogMiddleware)
 
     v1 = APIRouter(prefix="/api/v1")

@@ -15,7 +15,8 @@ class Input(BaseModel):
 
 
 class Output(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    # every field is always in the response, defaults included: say so in the OpenAPI schema
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
 
 
 class Page(BaseModel, Generic[T]):

@@ -17,12 +17,12 @@ def normalize_mobile(value: str, default_region: str = "CN") -> str:
     try:
         parsed = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone("is not a phone number") from exc
+        raise InvalidPhone("不是电话号码 / is not a phone number") from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhone("is not a valid phone number")
+        raise InvalidPhone("不是有效的电话号码 / is not a valid phone number")
     kind = phonenumbers.number_type(parsed)
     if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        raise InvalidPhone("is not a mobile number")
+        raise InvalidPhone("不是手机号码 / is not a mobile number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -31,9 +31,9 @@ def normalize_phone(value: str, default_region: str = "CN") -> str:
     try:
         parsed = phonenumbers.parse(value.strip(), default_region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone("is not a phone number") from exc
+        raise InvalidPhone("不是电话号码 / is not a phone number") from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhone("is not a valid phone number")
+        raise InvalidPhone("不是有效的电话号码 / is not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

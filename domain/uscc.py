@@ -29,9 +29,11 @@ def validate_uscc(value: str) -> str:
     """Return the normalised code or raise InvalidUSCC with a human message."""
     code = normalize_uscc(value)
     if len(code) != 18:
-        raise InvalidUSCC("must be 18 characters")
+        raise InvalidUSCC("统一社会信用代码应为 18 位 / must be 18 characters")
     if not _SHAPE.match(code):
-        raise InvalidUSCC("contains characters not allowed by GB 32100 (I, O, Z, S, V or misplaced letters)")
+        raise InvalidUSCC(
+            "含有 GB 32100 不允许的字符 / contains characters not allowed by GB 32100 (I, O, Z, S, V or misplaced letters)"
+        )
     if _stdnum_uscc.calc_check_digit(code[:17]) != code[17]:
-        raise InvalidUSCC("check digit does not match (GB 32100-2015)")
+        raise InvalidUSCC("校验位不正确 / check digit does not match (GB 32100-2015)")
     return code

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customers import CustomerFilters
 from domain.scope import DataScope, ScopeLevel
-from repositories.models import AppSetting, Contact, Customer, CustomerTag, SalesZone, Tag, User
+from repositories.models import AppSetting, Contact, Customer, CustomerTag, FollowUp, SalesZone, Tag, User
 from repositories.pagination import keyset, page
 from repositories.scope import scope_params, visible_to, visible_to_bound
 
@@ -305,6 +305,19 @@ async def parent_chain(session: AsyncSession, customer_id: uuid.UUID) -> dict[uu
     base = base.union_all(select(Customer.id, Customer.parent_id).where(Customer.id == base.c.parent_id))
     rows = await session.execute(select(base.c.id, base.c.parent_id))
     return {r[0]: r[1] for r in rows}
+
+
+async def recompute_followed_up(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """After a follow-up is deleted: the latest remaining one (or none) counts."""
+    latest = (
+        select(func.max(FollowUp.happened_at)).where(FollowUp.customer_id == customer_id).scalar_subquery()
+    )
+    await session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id)
+        .values(last_followed_up_at=latest)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def touch_followed_up(session: AsyncSession, customer_id: uuid.UUID, at: datetime) -> None:

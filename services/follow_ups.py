@@ -72,5 +72,7 @@ class FollowUpService:
 
     async def delete(self, follow_up_id: uuid.UUID) -> None:
         follow_up = await self._own(follow_up_id)
+        customer_id = follow_up.customer_id
         await self.session.delete(follow_up)
         await self.session.flush()
+        await customers_repo.recompute_followed_up(self.session, customer_id)

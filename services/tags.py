@@ -65,13 +65,14 @@ class TagService:
     async def untag_customer(self, customer_id: uuid.UUID, tag_id: uuid.UUID) -> None:
         if not await customers_repo.is_visible(self.session, customer_id, self.actor.scope):
             raise NotFound("customer", customer_id)
-        if not await repo.remove(self.session, customer_id, tag_id):
+        tag = await repo.get_tag(self.session, tag_id)
+        if tag is None or not await repo.remove(self.session, customer_id, tag_id):
             raise NotFound("tag on customer", tag_id)
         audit.record(
             self.session,
             "customer_tag",
             f"{customer_id}:{tag_id}",
             "untag",
-            {"tag_id": [str(tag_id), None]},
+            {"tag": [tag.name, None], "tag_id": [str(tag_id), None]},
             root_entity_id=customer_id,
         )

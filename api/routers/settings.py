@@ -39,7 +39,7 @@ class TierUpdate(Input):
 
 @router.get("/settings/customer-rules", operation_id="get_customer_rules", response_model=CustomerRules)
 async def get_rules(
-    session: Session, _: Annotated[Actor, Depends(Authorize("customer", "read"))]
+    session: Session, _: Annotated[Actor, Depends(Authorize("setting", "read"))]
 ) -> CustomerRules:
     return CustomerRules.model_validate(await SettingsService(session).customer_rules())
 
@@ -54,7 +54,7 @@ async def put_rules(
 
 
 @router.get("/customer-tiers", operation_id="list_customer_tiers", response_model=Items[TierOut])
-async def list_tiers(
+async def list_tiers(  # reference data for every customer form and filter: customer:read
     session: Session, _: Annotated[Actor, Depends(Authorize("customer", "read"))]
 ) -> Items[TierOut]:
     return Items[TierOut](items=[TierOut.model_validate(t) for t in await settings_repo.tiers(session)])

@@ -541,3 +541,29 @@ async def test_min_contacts_rule_and_tiers_are_configurable(client, factory):
         "items"
     ]
     assert log[0]["changes"]["no_follow_up_days"] == [3, 5]
+
+
+async def test_deleting_the_latest_follow_up_moves_last_followed_up_back(client, factory):
+    p = await org(factory)
+    h = p["rep_a"].headers
+    c = await factory.customer(p["rep_a"])
+    url = f"/api/v1/customers/{c['id']}/follow-ups"
+    await client.post(
+        url, json={"kind": "call", "content": "早", "happened_at": "2026-10-01T10:00:00+08:00"}, headers=h
+    )
+    late = (
+        await client.post(
+            url, json={"kind": "call", "content": "晚", "happened_at": "2026-11-01T10:00:00+08:00"}, headers=h
+        )
+    ).json()
+    assert (await client.delete(f"/api/v1/follow-ups/{late['id']}", headers=h)).status_code == 204
+    detail = (await client.get(f"/api/v1/customers/{c['id']}", headers=h)).json()
+    assert detail["last_followed_up_at"].startswith("2026-10-01T02:00:00")
+    only = (await client.get(url, headers=h)).json()["items"]
+    assert [f["content"] for f in only] == ["早"]
+    assert (await client.delete(f"/api/v1/follow-ups/{only[0]['id']}", headers=h)).status_code == 204
+    assert (await client.get(f"/api/v1/customers/{c['id']}", headers=h)).json()["last_followed_up_at"] is None
+    # someone else's follow-up: not visible → 404
+    assert (
+        await client.delete(f"/api/v1/follow-ups/{late['id']}", headers=p["rep_b"].headers)
+    ).status_code == 404
