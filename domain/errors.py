@@ -59,6 +59,12 @@ class StaleVersion(DomainError):
     title = "The record was changed by someone else"
 
 
+def check_version(current: int, expected: int | None) -> None:
+    """If-Match: a stale version (someone saved in between) refuses the write (412)."""
+    if expected is not None and expected != current:
+        raise StaleVersion(f"the record is at version {current}, you sent {expected}; reload and try again")
+
+
 class PermissionDenied(DomainError):
     code = "forbidden"
     title = "Forbidden"

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customers import would_create_cycle
-from domain.errors import FieldError, NotFound, StaleVersion
+from domain.errors import FieldError, NotFound, check_version
 from repositories import contacts as repo
 from repositories import customers as customers_repo
 from repositories.models import Contact
@@ -48,8 +48,7 @@ class ContactService:
         self, contact_id: uuid.UUID, data: dict[str, Any], expected_version: int | None
     ) -> Contact:
         contact = await self.get(contact_id)
-        if expected_version is not None and expected_version != contact.version:
-            raise StaleVersion()
+        check_version(contact.version, expected_version)
         if data.get("reports_to_id"):
             await self._check_reports_to(contact, data["reports_to_id"])
         for key, value in data.items():
@@ -59,8 +58,7 @@ class ContactService:
 
     async def delete(self, contact_id: uuid.UUID, expected_version: int | None) -> None:
         contact = await self.get(contact_id)
-        if expected_version is not None and expected_version != contact.version:
-            raise StaleVersion()
+        check_version(contact.version, expected_version)
         await self.session.delete(contact)
         await self.session.flush()
 

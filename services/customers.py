@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customers import CustomerFilters, CustomerKind, contact_warnings, would_create_cycle
-from domain.errors import DuplicateRecord, FieldError, NotFound, StaleVersion
+from domain.errors import DuplicateRecord, FieldError, NotFound, check_version
 from repositories import customers as repo
 from repositories import regions as regions_repo
 from repositories import settings as settings_repo
@@ -118,8 +118,7 @@ class CustomerService:
         self, customer_id: uuid.UUID, data: dict[str, Any], expected_version: int | None
     ) -> Customer:
         customer = await self.get(customer_id)
-        if expected_version is not None and expected_version != customer.version:
-            raise StaleVersion(f"customer is at version {customer.version}, you sent {expected_version}")
+        check_version(customer.version, expected_version)
         kind = CustomerKind(customer.kind)
         self._check_kind_fields(kind, data)
         await self._check_regions(data, customer)
@@ -134,8 +133,7 @@ class CustomerService:
 
     async def delete(self, customer_id: uuid.UUID, expected_version: int | None) -> None:
         customer = await self.get(customer_id)
-        if expected_version is not None and expected_version != customer.version:
-            raise StaleVersion()
+        check_version(customer.version, expected_version)
         await self.session.delete(customer)
         await self.session.flush()
 

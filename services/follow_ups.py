@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import FieldError, NotFound, PermissionDenied, StaleVersion
+from domain.errors import FieldError, NotFound, PermissionDenied, check_version
 from domain.scope import ScopeLevel
 from repositories import contacts as contacts_repo
 from repositories import customers as customers_repo
@@ -63,8 +63,7 @@ class FollowUpService:
         self, follow_up_id: uuid.UUID, data: dict[str, Any], expected_version: int | None
     ) -> FollowUp:
         follow_up = await self._own(follow_up_id)
-        if expected_version is not None and expected_version != follow_up.version:
-            raise StaleVersion()
+        check_version(follow_up.version, expected_version)
         for key, value in data.items():
             setattr(follow_up, key, value)
         await self.session.flush()

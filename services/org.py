@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customers import would_create_cycle
-from domain.errors import DuplicateRecord, FieldError, NotFound, RuleViolation, StaleVersion
+from domain.errors import DuplicateRecord, FieldError, NotFound, RuleViolation, check_version
 from domain.scope import ScopeLevel
 from repositories import org as org_repo
 from repositories import regions as regions_repo
@@ -31,11 +31,6 @@ TeamView = tuple[Team, str | None, int]
 
 _ZONE_UNIQUE = {"uq_sales_zones_name": "name", "uq_sales_zones_code": "code"}
 _TEAM_UNIQUE = {"uq_teams_zone_name": "name"}
-
-
-def _check_version(version: int, expected: int | None) -> None:
-    if expected is not None and expected != version:
-        raise StaleVersion(f"The record is at version {version}, not {expected}; reload and try again")
 
 
 def _field_errors(errors: list[dict[str, str]]) -> FieldError:
@@ -107,7 +102,7 @@ class OrgService:
         self, department_id: uuid.UUID, data: dict[str, Any], expected: int | None
     ) -> Department:
         dept = await self.department(department_id)
-        _check_version(dept.version, expected)
+        check_version(dept.version, expected)
         parent_id = data.get("parent_id", dept.parent_id)
         if "parent_id" in data and parent_id is not None:
             if await org_repo.get_department(self.session, parent_id) is None:
@@ -196,7 +191,7 @@ class OrgService:
         self, actor: Actor, zone_id: uuid.UUID, data: dict[str, Any], expected: int | None
     ) -> ZoneView:
         zone, _ = await self.zone(actor, zone_id)
-        _check_version(zone.version, expected)
+        check_version(zone.version, expected)
         await self._check_zone_fields(data, zone.id)
         for key, value in data.items():
             setattr(zone, key, value)
@@ -275,7 +270,7 @@ class OrgService:
         self, actor: Actor, team_id: uuid.UUID, data: dict[str, Any], expected: int | None
     ) -> TeamView:
         team, _, _ = await self.team(actor, team_id)
-        _check_version(team.version, expected)
+        check_version(team.version, expected)
         zone_id = data.get("zone_id", team.zone_id)
         parent_id = data.get("parent_id", team.parent_id)
         if zone_id != team.zone_id:

@@ -8,7 +8,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import DuplicateRecord, FieldError, NotFound, PermissionDenied, RuleViolation, StaleVersion
+from domain.errors import (
+    DuplicateRecord,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    check_version,
+)
 from repositories import access as access_repo
 from repositories import audit, identity
 from repositories import org as org_repo
@@ -121,8 +128,7 @@ class UserService:
         grantor: Actor | None = None,
     ) -> User:
         user = await self.get(user_id)
-        if expected_version is not None and expected_version != user.version:
-            raise StaleVersion()
+        check_version(user.version, expected_version)
         if "team_id" in data:
             raise FieldError("team_id", "use POST /users/{id}/move to change a user's team (keeps history)")
         await self._check_unique(None, data.get("mobile"), user.id)
