@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15
     # How often an API process asks Redis whether policies / organisation changed.
     authz_refresh_seconds: float = 1.0
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     db_max_overflow: int = 10
     log_level: str = "INFO"
     log_json: bool = True

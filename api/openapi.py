@@ -64,6 +64,19 @@ def install(app: FastAPI) -> None:
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
         schemas["Problem"] = PROBLEM_SCHEMA
+        schema["components"]["securitySchemes"] = {
+            "OAuth2PasswordBearer": {
+                "type": "oauth2",
+                "flows": {"password": {"tokenUrl": "/api/v1/auth/token", "scopes": {}}},
+                "description": "Access token from POST /api/v1/auth/token (refresh at /api/v1/auth/refresh)",
+            },
+            "APIKeyHeader": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-API-Key",
+                "description": "Integration key (also accepted as `Authorization: Bearer crm_…`)",
+            },
+        }
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
@@ -78,6 +91,8 @@ def install(app: FastAPI) -> None:
                     codes.append("412")
                 if path == "/api/v1/auth/token":
                     codes += ["401", "429"]
+                if path not in _PUBLIC:
+                    operation["security"] = [{"OAuth2PasswordBearer": []}, {"APIKeyHeader": []}]
                 for code in sorted(set(codes)):
                     responses[code] = _problem(code)
         app.openapi_schema = schema

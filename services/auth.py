@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,9 @@ class TokenCodec:
     def __init__(self, secret: str, minutes: int) -> None:
         self._secret = secret
         self.lifetime = timedelta(minutes=minutes)
+        # verified tokens → (user id, expiry): a client sends the same token for minutes, and
+        # checking the signature each time costs more than the rest of authentication
+        self._verified: dict[str, tuple[uuid.UUID, float]] = {}
 
     def issue(self, user_id: uuid.UUID) -> str:
         now = datetime.now(UTC)
@@ -58,6 +62,23 @@ class TokenCodec:
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def user_id(self, token: str) -> uuid.UUID | None:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached[1] > time.time():
+                return cached[0]
+            del self._verified[token]
+        user_id = self._decode(token)
+        if user_id is not None:
+            if len(self._verified) >= 50_000:
+                self._verified.clear()
+            self._verified[token] = (user_id, self._expiry(token))
+        return user_id
+
+    def _expiry(self, token: str) -> float:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return float(claims["exp"])
+
+    def _decode(self, token: str) -> uuid.UUID | None:
         try:
             claims = jwt.decode(
                 token, self._secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
