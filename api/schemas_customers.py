@@ -257,8 +257,13 @@ def list_item(
     customer: Any, owner_name: str | None, zone_name: str | None, tags: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """A list row (a Row of the list columns, or a Customer) with its owner, zone and tags."""
+    values = customer._mapping if hasattr(customer, "_mapping") else None  # a Row: dict access
     return {
-        **{k: getattr(customer, k) for k in _LIST_FIELDS},
+        **(
+            {k: values[k] for k in _LIST_FIELDS}
+            if values is not None
+            else {k: getattr(customer, k) for k in _LIST_FIELDS}
+        ),
         "owner": {"id": customer.owner_id, "display_name": owner_name} if customer.owner_id else None,
         "zone": {"id": customer.zone_id, "name": zone_name} if customer.zone_id else None,
         "tags": tags,

@@ -117,20 +117,20 @@ _DETAIL_COLUMNS = (
 )
 
 
-def _detail_out(data: dict[str, Any]) -> CustomerOut:
+def _detail_out(data: dict[str, Any]) -> dict[str, Any]:
+    """The CustomerOut body as a dict: FastAPI validates and serialises it once, through the
+    route's response_model."""
     c = data["customer"]
     base = list_item(c, data["owner_name"], data["zone_name"], data["tags"])
     extra = {k: getattr(c, k) for k in _DETAIL_COLUMNS}
-    return CustomerOut.model_validate(
-        {
-            **base,
-            **extra,
-            "parent": {"id": c.parent_id, "name": data["parent_name"]} if c.parent_id else None,
-            "subsidiaries": data["subsidiaries"],
-            "contact_count": data["contact_count"],
-            "warnings": data["warnings"],
-        }
-    )
+    return {
+        **base,
+        **extra,
+        "parent": {"id": c.parent_id, "name": data["parent_name"]} if c.parent_id else None,
+        "subsidiaries": data["subsidiaries"],
+        "contact_count": data["contact_count"],
+        "warnings": data["warnings"],
+    }
 
 
 @router.get("/customers", operation_id="list_customers", response_model=Page[CustomerListItem])
@@ -139,13 +139,12 @@ async def list_customers(
     query: Annotated[ListQuery, Depends(list_query)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> Page[CustomerListItem]:
+) -> dict[str, Any]:
     filters = customers.resolve_filters(query.filters, query.team_id)
     rows, next_cursor, tags = await customers.search(filters, query.sort, query.descending, cursor, limit)
-    items = [
-        CustomerListItem.model_validate(list_item(r, r.owner_name, r.zone_name, tags[r.id])) for r in rows
-    ]
-    return Page[CustomerListItem](items=items, next_cursor=next_cursor)
+    # plain dicts: the response_model validates and serialises them once
+    items = [list_item(r, r.owner_name, r.zone_name, tags[r.id]) for r in rows]
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get(
@@ -185,7 +184,7 @@ async def create_customer(
     session: Session,
     actor: Annotated[Actor, Depends(Authorize("customer", "create"))],
     response: Response,
-) -> CustomerOut:
+) -> dict[str, Any]:
     service = CustomerService(session, actor)
     data = body.model_dump(exclude_unset=True)
     data["kind"] = body.kind.value
@@ -199,7 +198,7 @@ async def create_customer(
 @router.get("/customers/{customer_id}", operation_id="get_customer", response_model=CustomerOut)
 async def get_customer(
     customer_id: UUID, customers: Annotated[CustomerService, Depends(_service)], response: Response
-) -> CustomerOut:
+) -> dict[str, Any]:
     data = await customers.detail(customer_id)
     response.headers["ETag"] = etag(data["customer"].version)
     return _detail_out(data)
@@ -213,7 +212,7 @@ async def update_customer(
     actor: Annotated[Actor, Depends(Authorize("customer", "update"))],
     expected: IfMatch,
     response: Response,
-) -> CustomerOut:
+) -> dict[str, Any]:
     service = CustomerService(session, actor)
     customer = await service.update(customer_id, body.model_dump(exclude_unset=True), expected)
     response.headers["ETag"] = etag(customer.version)
