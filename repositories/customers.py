@@ -54,7 +54,15 @@ async def get_visible(session: AsyncSession, customer_id: uuid.UUID, scope: Data
 
 async def is_visible(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> bool:
     params = {"customer_id": customer_id, **scope_params(scope)}
-    return (await session.execute(_id_if_visible(scope.level), params)).scalar_one_or_none() is not None
+    # Core statement on the session's connection: no ORM entities, so skip the ORM layer
+    conn = await session.connection()
+    return (await conn.execute(_id_if_visible(scope.level), params)).scalar_one_or_none() is not None
+
+
+def _key(name: str) -> Any:
+    """A constant written into the SQL rather than sent as a parameter (fewer binds to build
+    on every execution of a cached statement)."""
+    return literal_column(f"'{name}'")
 
 
 def _tags_json(customer_id_col: Any) -> Any:
@@ -63,15 +71,15 @@ def _tags_json(customer_id_col: Any) -> Any:
             func.coalesce(
                 func.json_agg(
                     func.json_build_object(
-                        "id",
+                        _key("id"),
                         Tag.id,
-                        "name",
+                        _key("name"),
                         Tag.name,
-                        "color",
+                        _key("color"),
                         Tag.color,
-                        "count",
+                        _key("count"),
                         CustomerTag.count,
-                        "weight",
+                        _key("weight"),
                         CustomerTag.weight,
                     )
                 ),
@@ -109,15 +117,15 @@ def _detail(level: ScopeLevel) -> Select[Any]:
         .label("parent_name"),
         select(
             func.coalesce(
-                func.json_agg(func.json_build_object("id", _CHILD.c.id, "name", _CHILD.c.name)),
+                func.json_agg(func.json_build_object(_key("id"), _CHILD.c.id, _key("name"), _CHILD.c.name)),
                 literal_column("'[]'::json"),
             )
         )
         .where(_CHILD.c.parent_id == Customer.id)
         .scalar_subquery()
         .label("subsidiaries"),
-        select(AppSetting.value["min_contacts_enterprise"].astext)
-        .where(AppSetting.key == "customer_rules")
+        select(AppSetting.value.op("->>")(_key("min_contacts_enterprise")))
+        .where(AppSetting.key == _key("customer_rules"))
         .scalar_subquery()
         .label("min_contacts"),
         select(User.display_name).where(User.id == Customer.owner_id).scalar_subquery().label("owner_name"),
@@ -132,7 +140,8 @@ async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope
     """{"customer": row of the customer's columns, "contact_count", "tags", "parent_name",
     "subsidiaries", "min_contacts", "owner_name", "zone_name"} or None when out of scope."""
     params = {"customer_id": customer_id, **scope_params(scope)}
-    row = (await session.execute(_detail(scope.level), params)).first()
+    conn = await session.connection()  # plain columns: the Core path is enough
+    row = (await conn.execute(_detail(scope.level), params)).first()
     if row is None:
         return None
     return {
