@@ -233,3 +233,32 @@ async def test_demo_data_loads_once_with_valid_identifiers(settings, clean, clie
         assert listing.status_code == 200, listing.text
         seen[username] = len(listing.json()["items"])
     assert 0 < seen["rep_sh1"] < seen["boss"] == 30
+
+
+def _dependency_calls(dependant: Any) -> Iterator[Any]:
+    for dep in dependant.dependencies:
+        yield dep.call
+        yield from _dependency_calls(dep)
+
+
+def test_every_api_route_checks_permission_or_is_public() -> None:
+    """Function-level authorisation on every route: an Authorize gate (which authenticates), or
+    plain authentication for /me; only sign-in and health are open."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    from api.deps import Authorize, authenticate
+    from api.main import create_app
+    from config import Settings
+
+    public = {"/api/v1/auth/token", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/health"}
+    app = create_app(Settings(log_level="WARNING", log_json=False))
+    unguarded, checked = [], 0
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1") or route.path in public:
+            continue
+        checked += 1
+        calls = list(_dependency_calls(route.dependant))
+        if not any(isinstance(c, Authorize) or c is authenticate for c in calls):
+            unguarded.append(f"{sorted(route.methods)} {route.path}")
+    assert checked > 40, f"only {checked} routes found: the walk is broken"
+    assert not unguarded, f"routes without a permission dependency: {unguarded}"
