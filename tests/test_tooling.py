@@ -253,12 +253,14 @@ def test_every_api_route_checks_permission_or_is_public() -> None:
     public = {"/api/v1/auth/token", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/health"}
     app = create_app(Settings(log_level="WARNING", log_json=False))
     unguarded, checked = [], 0
-    for route in iter_route_contexts(app.routes):
-        if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1") or route.path in public:
+    for context in iter_route_contexts(app.routes):
+        route = getattr(context, "route", context)
+        path = getattr(context, "path_format", "")
+        if not isinstance(route, APIRoute) or not path.startswith("/api/v1") or path in public:
             continue
         checked += 1
         calls = list(_dependency_calls(route.dependant))
         if not any(isinstance(c, Authorize) or c is authenticate for c in calls):
-            unguarded.append(f"{sorted(route.methods)} {route.path}")
+            unguarded.append(f"{sorted(route.methods)} {path}")
     assert checked > 40, f"only {checked} routes found: the walk is broken"
     assert not unguarded, f"routes without a permission dependency: {unguarded}"
