@@ -19,6 +19,7 @@ from api.routers import (
     auth,
     contacts,
     customers,
+    leads,
     org,
     regions,
     roles,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         roles,
         api_keys,
         settings_router,
+        leads,
     ):
         v1.include_router(module.router)
 

@@ -20,6 +20,8 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "audit_log": ("read",),
     "region": ("read",),
     "setting": ("read", "update"),
+    "lead": ("read", "create", "update", "delete"),
+    "channel": ("read", "create", "update"),
 }
 
 ROLES: dict[str, str] = {
@@ -49,32 +51,39 @@ def _grant(resources: tuple[str, ...], actions: tuple[str, ...], scope: str) -> 
 
 def default_policies() -> dict[str, list[tuple[str, str, str]]]:
     everything = [(r, a, "all") for r, actions in RESOURCES.items() for a in actions]
-    reference = _grant(_ORG_READ, ("read",), "all") + _grant(("tag",), ("read",), "all")
+    reference = (
+        _grant(_ORG_READ, ("read",), "all")
+        + _grant(("tag",), ("read",), "all")
+        + _grant(("channel",), ("read",), "all")
+    )
+    leads = ("lead",)
     return {
         "admin": everything,
-        "executive": _grant(_CRM, ("read",), "all")
+        "executive": _grant(_CRM + leads, ("read",), "all")
         + _grant(("customer",), ("export",), "all")
         + _grant(("audit_log",), ("read",), "all")
         + reference,
-        "sales_director": _grant(_CRM, ("read", "create", "update"), "zone")
+        "sales_director": _grant(_CRM + leads, ("read", "create", "update"), "zone")
         + _grant(("customer",), ("export",), "zone")
         + _grant(("audit_log",), ("read",), "zone")
         + _grant(("tag",), ("create", "update"), "all")
         + reference,
-        "sales_manager": _grant(_CRM, ("read", "create", "update"), "team")
+        "sales_manager": _grant(_CRM + leads, ("read", "create", "update"), "team")
         + _grant(("customer",), ("export",), "team")
         + _grant(("audit_log",), ("read",), "team")
         + reference,
-        "sales_rep": _grant(_CRM, ("read", "create", "update"), "own")
+        "sales_rep": _grant(_CRM + leads, ("read", "create", "update"), "own")
         + _grant(("follow_up",), ("delete",), "own")
         + _grant(("audit_log",), ("read",), "own")
         + reference,
         "legal": _grant(_CRM, ("read",), "all") + reference,
         "finance": _grant(_CRM, ("read",), "all") + _grant(("customer",), ("export",), "all") + reference,
         "marketing": _grant(("customer", "contact"), ("read",), "all")
+        + _grant(leads, ("read", "create"), "all")
         + _grant(("tag",), ("create", "update"), "all")
         + reference,
         "customer_service": _grant(_CRM, ("read",), "all")
+        + _grant(leads, ("create",), "all")
         + _grant(("follow_up",), ("create",), "all")
         + reference,
     }

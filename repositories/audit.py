@@ -25,12 +25,15 @@ from repositories.models import (
     ApiKey,
     AppSetting,
     AuditEntry,
+    Channel,
     Contact,
     Customer,
     CustomerTag,
     CustomerTier,
     Department,
     FollowUp,
+    Lead,
+    LeadAction,
     Role,
     SalesZone,
     Tag,
@@ -69,6 +72,9 @@ _AUDITED: dict[type, tuple[str, Any]] = {
     CustomerTier: ("customer_tier", lambda o: o.code),
     Tag: ("tag", lambda o: o.id),
     TagCategory: ("tag_category", lambda o: o.id),
+    Channel: ("channel", lambda o: o.id),
+    Lead: ("lead", lambda o: o.id),
+    LeadAction: ("lead_action", lambda o: o.lead_id),
 }
 
 

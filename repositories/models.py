@@ -422,3 +422,82 @@ class CustomerTag(Base):
     last_tagged_at: Mapped[datetime] = _created()
     last_tagged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     __table_args__ = (Index("ix_customer_tags_tag", "tag_id", "customer_id"),)
+
+
+# --- leads ----------------------------------------------------------------------------------
+
+
+class Channel(Versioned, Base):
+    """来源渠道: where leads come from; its weight is the first dimension of a lead's score."""
+
+    __tablename__ = "channels"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    weight: Mapped[int] = mapped_column(Integer, nullable=False, server_default="10")
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Lead(Versioned, Base):
+    __tablename__ = "leads"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    company_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    company_key: Mapped[str] = mapped_column(String(200), nullable=False)  # normalised, for de-dup
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(100))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    city_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    company_size: Mapped[str | None] = mapped_column(String(16))
+    product: Mapped[str | None] = mapped_column(String(100))
+    channel_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("channels.id"))
+    campaign: Mapped[str | None] = mapped_column(String(100))
+    utm: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, server_default="new")
+    invalid_reason: Mapped[str | None] = mapped_column(String(200))
+    # set by services only
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    zone_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales_zones.id"))
+    grade: Mapped[str] = mapped_column(String(1), nullable=False, server_default="D")
+    score: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    score_breakdown: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    last_contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint("status IN ('new', 'contacted', 'qualified', 'converted', 'invalid')", name="status"),
+        CheckConstraint("grade IN ('A', 'B', 'C', 'D')", name="grade"),
+        Index("ix_leads_owner_status", "owner_id", "status", "grade", "created_at"),
+        Index("ix_leads_zone_status", "zone_id", "status", "grade", "created_at"),
+        Index("ix_leads_dedup_company", "company_key", "product", "created_at"),
+        Index("ix_leads_mobile", "mobile", "created_at"),
+        Index("ix_leads_email", "email", "created_at"),
+        Index("ix_leads_uscc", "uscc", "created_at"),
+        Index("ix_leads_grade_created", "grade", "created_at", "id"),
+        Index("ix_leads_created", "created_at", "id"),
+        Index("ix_leads_duplicate_of", "duplicate_of_id"),
+        Index("ix_leads_channel", "channel_id", "created_at"),
+    )
+
+
+class LeadAction(Base):
+    """A key action on a lead (form submit, call, visit, meeting): the score's third dimension."""
+
+    __tablename__ = "lead_actions"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    happened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (Index("ix_lead_actions_lead", "lead_id", "happened_at"),)

@@ -1,0 +1,306 @@
+"""Leads (线索) and their channels (来源渠道)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import EmailStr, Field, field_validator
+
+from api.deps import Authorize, IfMatch, Session, etag
+from api.routing import TransactionalRoute
+from api.schemas import Input, Items, Output, Page, UserRef
+from domain.contact_info import InvalidPhone, normalize_mobile
+from domain.customers import CompanySize
+from domain.leads import LeadStatus
+from domain.uscc import InvalidUSCC, validate_uscc
+from repositories import leads as leads_repo
+from repositories.models import Lead
+from services.context import Actor
+from services.leads import ChannelService, LeadService
+
+router = APIRouter(tags=["leads"], route_class=TransactionalRoute)
+
+REGION = r"^\d{6}$"
+
+
+class ChannelIn(Input):
+    code: str = Field(pattern=r"^[a-z0-9_\-]{2,40}$")
+    name: str = Field(min_length=1, max_length=100)
+    weight: int = Field(10, ge=0, le=100, description="points a lead from this channel scores")
+    is_active: bool = True
+
+
+class ChannelUpdate(Input):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    weight: int | None = Field(None, ge=0, le=100)
+    is_active: bool | None = None
+
+
+class ChannelOut(Output):
+    id: UUID
+    code: str
+    name: str
+    weight: int
+    is_active: bool
+    version: int
+
+
+class _LeadFields(Input):
+    company_name: str = Field(min_length=1, max_length=200)
+    uscc: str | None = Field(None, max_length=32)
+    contact_name: str | None = Field(None, max_length=100)
+    title: str | None = Field(None, max_length=100)
+    mobile: str | None = Field(None, max_length=32)
+    email: EmailStr | None = None
+    province_code: str | None = Field(None, pattern=REGION)
+    city_code: str | None = Field(None, pattern=REGION)
+    industry: str | None = Field(None, max_length=100)
+    company_size: CompanySize | None = None
+    product: str | None = Field(None, max_length=100, description="product of interest")
+    channel_id: UUID | None = None
+    campaign: str | None = Field(None, max_length=100)
+    utm: dict[str, str] = Field(default_factory=dict, max_length=10, description="utm_source, utm_medium…")
+    notes: str | None = Field(None, max_length=5000)
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        try:
+            return validate_uscc(value)
+        except InvalidUSCC as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("mobile")
+    @classmethod
+    def _mobile(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        try:
+            return normalize_mobile(value)
+        except InvalidPhone as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("utm")
+    @classmethod
+    def _utm(cls, value: dict[str, str]) -> dict[str, str]:
+        if any(len(k) > 40 or len(v) > 200 for k, v in value.items()):
+            raise ValueError("keys at most 40 and values at most 200 characters")
+        return value
+
+
+class LeadCreate(_LeadFields):
+    pass
+
+
+class LeadUpdate(_LeadFields):
+    company_name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+
+
+class LeadActionIn(Input):
+    kind: Literal["form_submit", "call", "visit", "meeting"]
+    note: str | None = Field(None, max_length=5000)
+    happened_at: datetime | None = None
+
+
+class LeadStatusIn(Input):
+    status: LeadStatus
+    reason: str | None = Field(None, max_length=200, description="required when the lead is invalid")
+
+
+class LeadOut(Output):
+    id: UUID
+    company_name: str
+    uscc: str | None
+    contact_name: str | None
+    title: str | None
+    mobile: str | None
+    email: str | None
+    province_code: str | None
+    city_code: str | None
+    industry: str | None
+    company_size: str | None
+    product: str | None
+    channel_id: UUID | None
+    campaign: str | None
+    utm: dict[str, Any]
+    notes: str | None
+    status: str
+    invalid_reason: str | None
+    owner: UserRef | None
+    zone_id: UUID | None
+    grade: str
+    score: int
+    score_breakdown: dict[str, Any]
+    duplicate_of_id: UUID | None
+    customer_id: UUID | None
+    last_contacted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class LeadActionOut(Output):
+    id: UUID
+    kind: str
+    note: str | None
+    happened_at: datetime
+    author: UserRef | None
+
+
+class LeadDetailOut(LeadOut):
+    actions: list[LeadActionOut]
+    duplicates: list[LeadOut]
+
+
+def _lead(lead: Lead, actor: Actor) -> dict[str, Any]:
+    owner = actor.access.org.users.get(lead.owner_id) if lead.owner_id else None
+    data = {k: getattr(lead, k) for k in LeadOut.model_fields if k != "owner"}
+    data["owner"] = {"id": owner.id, "display_name": owner.display_name} if owner else None
+    return data
+
+
+@router.get("/channels", operation_id="list_channels", response_model=Items[ChannelOut])
+async def list_channels(
+    session: Session, _: Annotated[Actor, Depends(Authorize("channel", "read"))]
+) -> dict[str, Any]:
+    return {"items": await leads_repo.channels(session)}
+
+
+@router.post(
+    "/channels", operation_id="create_channel", response_model=ChannelOut, status_code=status.HTTP_201_CREATED
+)
+async def create_channel(
+    body: ChannelIn, session: Session, _: Annotated[Actor, Depends(Authorize("channel", "create"))]
+) -> Any:
+    return await ChannelService(session).create(body.model_dump())
+
+
+@router.patch("/channels/{channel_id}", operation_id="update_channel", response_model=ChannelOut)
+async def update_channel(
+    channel_id: UUID,
+    body: ChannelUpdate,
+    session: Session,
+    _: Annotated[Actor, Depends(Authorize("channel", "update"))],
+    expected: IfMatch,
+    response: Response,
+) -> Any:
+    channel = await ChannelService(session).update(channel_id, body.model_dump(exclude_unset=True), expected)
+    response.headers["ETag"] = etag(channel.version)
+    return channel
+
+
+@router.post(
+    "/leads", operation_id="create_lead", response_model=LeadOut, status_code=status.HTTP_201_CREATED
+)
+async def create_lead(
+    body: LeadCreate,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "create"))],
+    response: Response,
+) -> dict[str, Any]:
+    """Capture a lead (signed-in users and API keys): graded, de-duplicated (a duplicate is kept
+    and linked to the original via duplicate_of_id) and placed."""
+    lead = await LeadService(session, actor).capture(body.model_dump(exclude_unset=True))
+    response.headers["Location"] = f"/api/v1/leads/{lead.id}"
+    response.headers["ETag"] = etag(lead.version)
+    return _lead(lead, actor)
+
+
+@router.get("/leads", operation_id="list_leads", response_model=Page[LeadOut])
+async def list_leads(
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "read"))],
+    status_: Annotated[LeadStatus | None, Query(alias="status")] = None,
+    grade: Annotated[str | None, Query(pattern=r"^[ABCD]$")] = None,
+    channel_id: UUID | None = None,
+    owner_id: UUID | None = None,
+    unassigned: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Annotated[Literal["-created_at", "grade"], Query(description="grade: A first")] = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    rows, next_cursor = await leads_repo.search(
+        session,
+        actor.scope,
+        status=status_.value if status_ else None,
+        grade=grade,
+        channel_id=channel_id,
+        owner_id=owner_id,
+        q=q,
+        unassigned=unassigned,
+        by_grade=sort == "grade",
+        cursor=cursor,
+        limit=limit,
+    )
+    return {"items": [_lead(r, actor) for r in rows], "next_cursor": next_cursor}
+
+
+@router.get("/leads/{lead_id}", operation_id="get_lead", response_model=LeadDetailOut)
+async def get_lead(
+    lead_id: UUID,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "read"))],
+    response: Response,
+) -> dict[str, Any]:
+    lead = await LeadService(session, actor).get(lead_id)
+    actions = await leads_repo.actions(session, lead.id)
+    duplicates = await leads_repo.duplicates_of(session, lead.id)
+    response.headers["ETag"] = etag(lead.version)
+    return {
+        **_lead(lead, actor),
+        "actions": [
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "note": a.note,
+                "happened_at": a.happened_at,
+                "author": {"id": a.author_id, "display_name": name} if a.author_id else None,
+            }
+            for a, name in actions
+        ],
+        "duplicates": [_lead(d, actor) for d in duplicates],
+    }
+
+
+@router.patch("/leads/{lead_id}", operation_id="update_lead", response_model=LeadOut)
+async def update_lead(
+    lead_id: UUID,
+    body: LeadUpdate,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "update"))],
+    expected: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    lead = await LeadService(session, actor).update(lead_id, body.model_dump(exclude_unset=True), expected)
+    response.headers["ETag"] = etag(lead.version)
+    return _lead(lead, actor)
+
+
+@router.post("/leads/{lead_id}/actions", operation_id="log_lead_action", response_model=LeadOut)
+async def log_action(
+    lead_id: UUID,
+    body: LeadActionIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "update"))],
+) -> dict[str, Any]:
+    """Log a key action (call, visit, meeting, form submit): the grade is recomputed."""
+    lead = await LeadService(session, actor).log_action(lead_id, body.kind, body.note, body.happened_at)
+    return _lead(lead, actor)
+
+
+@router.post("/leads/{lead_id}/status", operation_id="set_lead_status", response_model=LeadOut)
+async def set_status(
+    lead_id: UUID,
+    body: LeadStatusIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "update"))],
+    expected: IfMatch,
+) -> dict[str, Any]:
+    lead = await LeadService(session, actor).set_status(lead_id, body.status, body.reason, expected)
+    return _lead(lead, actor)

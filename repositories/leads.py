@@ -1,0 +1,139 @@
+"""Leads, channels and lead actions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.scope import DataScope
+from repositories.models import Channel, Lead, LeadAction, SalesZone, User
+from repositories.pagination import keyset, page
+from repositories.scope import visible_to
+
+
+async def channels(session: AsyncSession) -> list[Channel]:
+    return list((await session.scalars(select(Channel).order_by(Channel.weight.desc(), Channel.name))).all())
+
+
+async def get_channel(session: AsyncSession, channel_id: uuid.UUID) -> Channel | None:
+    return await session.get(Channel, channel_id)
+
+
+async def channel_by_code_or_name(session: AsyncSession, code: str, name: str) -> Channel | None:
+    return await session.scalar(select(Channel).where(or_(Channel.code == code, Channel.name == name)))
+
+
+async def get_visible(session: AsyncSession, lead_id: uuid.UUID, scope: DataScope) -> Lead | None:
+    return await session.scalar(
+        select(Lead).where(Lead.id == lead_id, visible_to(scope, Lead.owner_id, Lead.zone_id))
+    )
+
+
+async def find_original(
+    session: AsyncSession,
+    *,
+    company_key: str,
+    product: str | None,
+    mobile: str | None,
+    email: str | None,
+    uscc: str | None,
+    since: datetime,
+) -> Lead | None:
+    """The earliest lead within the window that the new one duplicates: same normalised company
+    and product, or the same USCC, mobile or e-mail (each served by an index)."""
+    matches = [Lead.company_key == company_key]
+    if product:
+        matches[0] = (Lead.company_key == company_key) & (Lead.product == product)
+    else:
+        matches[0] = (Lead.company_key == company_key) & Lead.product.is_(None)
+    if mobile:
+        matches.append(Lead.mobile == mobile)
+    if email:
+        matches.append(Lead.email == email)
+    if uscc:
+        matches.append(Lead.uscc == uscc)
+    stmt = (
+        select(Lead)
+        .where(or_(*matches), Lead.created_at >= since, Lead.duplicate_of_id.is_(None))
+        .order_by(Lead.created_at)
+        .limit(1)
+    )
+    return await session.scalar(stmt)
+
+
+async def zone_covering(
+    session: AsyncSession, province_code: str | None, city_code: str | None
+) -> uuid.UUID | None:
+    """The sales zone whose coverage includes the city, else the province."""
+    if city_code:
+        zone = await session.scalar(select(SalesZone.id).where(SalesZone.city_codes.any(city_code)).limit(1))  # type: ignore[arg-type]
+        if zone is not None:
+            return zone
+    if province_code:
+        return await session.scalar(
+            select(SalesZone.id).where(SalesZone.province_codes.any(province_code)).limit(1)  # type: ignore[arg-type]
+        )
+    return None
+
+
+async def action_counts(session: AsyncSession, lead_id: uuid.UUID) -> dict[str, int]:
+    rows = await session.execute(
+        select(LeadAction.kind, func.count()).where(LeadAction.lead_id == lead_id).group_by(LeadAction.kind)
+    )
+    return {kind: int(n) for kind, n in rows}
+
+
+async def actions(session: AsyncSession, lead_id: uuid.UUID) -> list[tuple[LeadAction, str | None]]:
+    rows = await session.execute(
+        select(LeadAction, User.display_name)
+        .outerjoin(User, User.id == LeadAction.author_id)
+        .where(LeadAction.lead_id == lead_id)
+        .order_by(LeadAction.happened_at.desc())
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+async def duplicates_of(session: AsyncSession, lead_id: uuid.UUID) -> list[Lead]:
+    stmt = select(Lead).where(Lead.duplicate_of_id == lead_id).order_by(Lead.created_at)
+    return list((await session.scalars(stmt)).all())
+
+
+async def search(
+    session: AsyncSession,
+    scope: DataScope,
+    *,
+    status: str | None,
+    grade: str | None,
+    channel_id: uuid.UUID | None,
+    owner_id: uuid.UUID | None,
+    q: str | None,
+    unassigned: bool | None,
+    by_grade: bool,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Lead], str | None]:
+    """Newest first, or best grade first (A before D) so reps start with the best leads."""
+    stmt: Select[Any] = select(Lead).where(visible_to(scope, Lead.owner_id, Lead.zone_id))
+    if status:
+        stmt = stmt.where(Lead.status == status)
+    if grade:
+        stmt = stmt.where(Lead.grade == grade)
+    if channel_id:
+        stmt = stmt.where(Lead.channel_id == channel_id)
+    if owner_id:
+        stmt = stmt.where(Lead.owner_id == owner_id)
+    if unassigned is not None:
+        stmt = stmt.where(Lead.owner_id.is_(None) if unassigned else Lead.owner_id.is_not(None))
+    if q:
+        stmt = stmt.where(Lead.company_name.ilike(f"%{q.replace('%', '').replace('_', '')}%"))
+    if by_grade:
+        stmt = keyset(stmt, Lead.grade, Lead.id, False, cursor, limit)
+        rows = list((await session.scalars(stmt)).all())
+        return page(rows, limit, lambda r: r.grade, lambda r: r.id)
+    stmt = keyset(stmt, Lead.created_at, Lead.id, True, cursor, limit)
+    rows = list((await session.scalars(stmt)).all())
+    return page(rows, limit, lambda r: r.created_at, lambda r: r.id)
