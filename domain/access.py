@@ -20,7 +20,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "audit_log": ("read",),
     "region": ("read",),
     "setting": ("read", "update"),
-    "lead": ("read", "create", "update", "delete"),
+    "lead": ("read", "create", "update", "delete", "dispatch"),
     "channel": ("read", "create", "update"),
 }
 
@@ -64,11 +64,13 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         + _grant(("audit_log",), ("read",), "all")
         + reference,
         "sales_director": _grant(_CRM + leads, ("read", "create", "update"), "zone")
+        + _grant(leads, ("dispatch",), "zone")
         + _grant(("customer",), ("export",), "zone")
         + _grant(("audit_log",), ("read",), "zone")
         + _grant(("tag",), ("create", "update"), "all")
         + reference,
         "sales_manager": _grant(_CRM + leads, ("read", "create", "update"), "team")
+        + _grant(leads, ("dispatch",), "team")
         + _grant(("customer",), ("export",), "team")
         + _grant(("audit_log",), ("read",), "team")
         + reference,

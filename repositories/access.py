@@ -19,6 +19,7 @@ class UserRow:
     is_active: bool
     team_id: uuid.UUID | None
     zone_ids: tuple[uuid.UUID, ...]
+    on_leave: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +40,17 @@ class ApiKeyRow:
 
 async def load_users(session: AsyncSession) -> list[UserRow]:
     rows = await session.execute(
-        select(User.id, User.username, User.display_name, User.is_active, User.team_id, User.zone_ids)
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.is_active,
+            User.team_id,
+            User.zone_ids,
+            User.on_leave,
+        )
     )
-    return [UserRow(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ())) for r in rows]
+    return [UserRow(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ()), r[6]) for r in rows]
 
 
 async def load_teams(session: AsyncSession) -> list[TeamRow]:

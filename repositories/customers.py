@@ -338,3 +338,14 @@ async def touch_followed_up(session: AsyncSession, customer_id: uuid.UUID, at: d
         .values(last_followed_up_at=func.greatest(func.coalesce(Customer.last_followed_up_at, at), at))
         .execution_options(synchronize_session=False)
     )
+
+
+async def name_candidates(session: AsyncSession, name_key: str, limit: int = 50) -> list[Customer]:
+    """Customers whose name shares the first characters of a normalised company name (the
+    caller compares normalised names; this narrows through the bigram index)."""
+    head = "".join(name_key.split())[:4].lower()
+    grams = sorted({head[i : i + 2] for i in range(len(head) - 1)})
+    if not grams:
+        return []
+    stmt = select(Customer).where(Customer.name_bigrams.contains(literal(grams, ARRAY(Text)))).limit(limit)
+    return list((await session.scalars(stmt)).all())

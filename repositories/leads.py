@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.scope import DataScope
+from domain.scope import DataScope, ScopeLevel
 from repositories.models import Channel, Lead, LeadAction, SalesZone, User
 from repositories.pagination import keyset, page
 from repositories.scope import visible_to
@@ -27,10 +27,17 @@ async def channel_by_code_or_name(session: AsyncSession, code: str, name: str) -
     return await session.scalar(select(Channel).where(or_(Channel.code == code, Channel.name == name)))
 
 
+def _visible(scope: DataScope) -> Any:
+    """The scope's leads, plus — for managers and above — the unassigned leads waiting in the
+    queues of their zones (theirs to dispatch)."""
+    owned = visible_to(scope, Lead.owner_id, Lead.zone_id)
+    if scope.level >= ScopeLevel.TEAM and scope.level < ScopeLevel.ALL and scope.zone_ids:
+        return or_(owned, and_(Lead.owner_id.is_(None), Lead.zone_id.in_(sorted(scope.zone_ids))))
+    return owned
+
+
 async def get_visible(session: AsyncSession, lead_id: uuid.UUID, scope: DataScope) -> Lead | None:
-    return await session.scalar(
-        select(Lead).where(Lead.id == lead_id, visible_to(scope, Lead.owner_id, Lead.zone_id))
-    )
+    return await session.scalar(select(Lead).where(Lead.id == lead_id, _visible(scope)))
 
 
 async def find_original(
@@ -117,7 +124,7 @@ async def search(
     limit: int,
 ) -> tuple[list[Lead], str | None]:
     """Newest first, or best grade first (A before D) so reps start with the best leads."""
-    stmt: Select[Any] = select(Lead).where(visible_to(scope, Lead.owner_id, Lead.zone_id))
+    stmt: Select[Any] = select(Lead).where(_visible(scope))
     if status:
         stmt = stmt.where(Lead.status == status)
     if grade:

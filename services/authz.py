@@ -254,7 +254,9 @@ class AccessControl:
         if level >= ScopeLevel.TEAM:
             for team_id in self.org.teams_of(user_id):
                 team_users.update(self.org.members.get(team_id, ()))
-        if level >= ScopeLevel.ZONE:
+        if level >= ScopeLevel.TEAM:
+            # a team scope carries its teams' zones too: unassigned work waiting in those zones'
+            # queues (leads now, the public pool later) is the manager's to hand out
             zones = self.org.zones_of(user_id)
         scope = DataScope(level, user_id, frozenset(team_users), frozenset(zones))
         self._scope_cache[key] = scope

@@ -19,6 +19,8 @@ from domain.uscc import InvalidUSCC, validate_uscc
 from repositories import leads as leads_repo
 from repositories.models import Lead
 from services.context import Actor
+from services.lead_conversion import LeadConversionService
+from services.lead_dispatch import LeadDispatchService
 from services.leads import ChannelService, LeadService
 
 router = APIRouter(tags=["leads"], route_class=TransactionalRoute)
@@ -303,4 +305,67 @@ async def set_status(
     expected: IfMatch,
 ) -> dict[str, Any]:
     lead = await LeadService(session, actor).set_status(lead_id, body.status, body.reason, expected)
+    return _lead(lead, actor)
+
+
+class ConvertIn(Input):
+    customer_id: UUID | None = Field(
+        None, description="link to this existing customer instead of finding or creating one"
+    )
+
+
+class ConversionOut(Output):
+    lead: LeadOut
+    customer_id: UUID
+    created: bool = Field(description="false when the lead was linked to an existing customer")
+
+
+class DispatchIn(Input):
+    lead_ids: list[UUID] = Field(min_length=1, max_length=1000)
+    user_ids: list[UUID] = Field(min_length=1, max_length=100)
+
+
+class DispatchOut(Output):
+    assigned: dict[str, list[UUID]] = Field(description="rep id → the leads they received")
+
+
+class TransferIn(Input):
+    user_id: UUID
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/leads/{lead_id}/convert", operation_id="convert_lead", response_model=ConversionOut)
+async def convert_lead(
+    lead_id: UUID,
+    body: ConvertIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "update"))],
+    expected: IfMatch,
+) -> dict[str, Any]:
+    """The lead becomes a customer (with its contact), or is linked to the customer that
+    already exists for the company (same USCC or normalised name). Converting twice is 409."""
+    result = await LeadConversionService(session, actor).convert(lead_id, body.customer_id, expected)
+    return {"lead": _lead(result.lead, actor), "customer_id": result.customer_id, "created": result.created}
+
+
+@router.post("/leads/dispatch", operation_id="dispatch_leads", response_model=DispatchOut)
+async def dispatch_leads(
+    body: DispatchIn, session: Session, actor: Annotated[Actor, Depends(Authorize("lead", "dispatch"))]
+) -> dict[str, Any]:
+    """Managers hand leads to chosen reps, evenly at random (counts differ by at most 1)."""
+    assigned = await LeadDispatchService(session, actor).dispatch(
+        list(dict.fromkeys(body.lead_ids)), list(dict.fromkeys(body.user_ids))
+    )
+    return {"assigned": {str(k): v for k, v in assigned.items()}}
+
+
+@router.post("/leads/{lead_id}/transfer", operation_id="transfer_lead", response_model=LeadOut)
+async def transfer_lead(
+    lead_id: UUID,
+    body: TransferIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "update"))],
+) -> dict[str, Any]:
+    """A rep hands the lead to a colleague, with a reason (kept in the lead's history)."""
+    lead = await LeadDispatchService(session, actor).transfer(lead_id, body.user_id, body.reason)
     return _lead(lead, actor)

@@ -1,0 +1,100 @@
+"""Converting a lead (线索转化): it becomes a customer with its contact, or is linked to the
+customer that already exists for that company."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import Conflict, FieldError, NotFound, RuleViolation, check_version
+from domain.leads import LeadStatus, normalize_company_name
+from repositories import customers as customers_repo
+from repositories.models import Contact, Customer, Lead
+from services.context import Actor
+from services.leads import LeadService
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    lead: Lead
+    customer_id: uuid.UUID
+    created: bool  # False: linked to a customer that already existed
+
+
+class LeadConversionService:
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    async def convert(
+        self, lead_id: uuid.UUID, customer_id: uuid.UUID | None, expected: int | None
+    ) -> Conversion:
+        lead = await LeadService(self.session, self.actor).get(lead_id)
+        check_version(lead.version, expected)
+        if lead.status == LeadStatus.CONVERTED:
+            raise Conflict(
+                f"the lead was already converted (customer {lead.customer_id})",
+                customer_id=str(lead.customer_id),
+            )
+        if lead.status == LeadStatus.INVALID:
+            raise RuleViolation("an invalid lead cannot be converted; reopen it first")
+        existing = await self._existing_customer(lead, customer_id)
+        created = existing is None
+        customer = existing or await self._new_customer(lead)
+        if lead.contact_name and created:
+            self.session.add(
+                Contact(
+                    customer_id=customer.id,
+                    name=lead.contact_name,
+                    title=lead.title,
+                    mobile=lead.mobile,
+                    email=lead.email,
+                    is_key_person=True,
+                    created_by=self.actor.user_id,
+                )
+            )
+        lead.status = LeadStatus.CONVERTED
+        lead.customer_id = customer.id
+        await self.session.flush()
+        return Conversion(lead, customer.id, created)
+
+    async def _existing_customer(self, lead: Lead, customer_id: uuid.UUID | None) -> Customer | None:
+        read = self.actor.scope_for("customer", "read")
+        if customer_id is not None:
+            chosen = await customers_repo.get_visible(self.session, customer_id, read)
+            if chosen is None:
+                raise FieldError("customer_id", "no such customer")
+            return chosen
+        if lead.uscc:
+            same = await customers_repo.by_uscc(self.session, lead.uscc)
+            if same is not None:
+                return same
+        key = lead.company_key or normalize_company_name(lead.company_name)
+        for candidate in await customers_repo.name_candidates(self.session, key):
+            if normalize_company_name(candidate.name) == key:
+                return candidate
+        return None
+
+    async def _new_customer(self, lead: Lead) -> Customer:
+        owner_id = lead.owner_id or self.actor.user_id
+        customer = Customer(
+            kind="enterprise",
+            name=lead.company_name,
+            uscc=lead.uscc,
+            province_code=lead.province_code,
+            city_code=lead.city_code,
+            industry=lead.industry,
+            size=lead.company_size,
+            owner_id=owner_id,
+            zone_id=lead.zone_id,
+            created_by=self.actor.user_id,
+            level="normal",
+            notes=f"由线索转化 / converted from lead {lead.id}",
+        )
+        self.session.add(customer)
+        await self.session.flush()
+        if customer.id is None:  # pragma: no cover - ids are set before INSERT
+            raise NotFound("customer", None)
+        return customer
