@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from limits import RateLimitItemPerMinute
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from pwdlib import PasswordHash
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +18,7 @@ from config import Settings
 from domain.errors import AuthenticationFailed, TooManyAttempts
 from repositories import identity as identity_repo
 from repositories.db import unit_of_work
+from services.rate_limit import RateLimiter
 
 _hasher = PasswordHash.recommended()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -101,13 +99,7 @@ class LoginGuard:
     def __init__(self, settings: Settings, redis: Redis) -> None:
         self._redis = redis
         self._settings = settings
-        url = settings.redis_url
-        if url.startswith("unix://"):  # limits spells a socket URL redis+unix://
-            url = "redis+unix://" + url.removeprefix("unix://")
-        storage_url = "async+" + url if not url.startswith("async+") else url
-        self._limiter = MovingWindowRateLimiter(RedisStorage(storage_url, implementation="redispy"))
-        self._per_user_ip = RateLimitItemPerMinute(settings.login_attempts_per_minute)
-        self._per_ip = RateLimitItemPerMinute(settings.login_attempts_per_ip_per_minute)
+        self._limiter = RateLimiter(settings.redis_url)
 
     @staticmethod
     def _lock_key(username: str) -> str:
@@ -121,13 +113,12 @@ class LoginGuard:
         ttl = await self._redis.ttl(self._lock_key(username))
         if ttl and ttl > 0:
             raise TooManyAttempts(ttl)
-        for item, keys in (
-            (self._per_ip, ("login-ip", ip)),
-            (self._per_user_ip, ("login", username.lower(), ip)),
-        ):
-            if not await self._limiter.hit(item, *keys):
-                stats = await self._limiter.get_window_stats(item, *keys)
-                raise TooManyAttempts(max(1, int(stats.reset_time - datetime.now(UTC).timestamp())))
+        per_ip = self._settings.login_attempts_per_ip_per_minute
+        per_user_ip = self._settings.login_attempts_per_minute
+        for limit, keys in ((per_ip, ("login-ip", ip)), (per_user_ip, ("login", username.lower(), ip))):
+            retry_after = await self._limiter.hit(limit, *keys)
+            if retry_after is not None:
+                raise TooManyAttempts(retry_after)
 
     async def failed(self, username: str) -> None:
         key = self._fail_key(username)
