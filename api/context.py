@@ -16,6 +16,7 @@ from repositories.db import make_engine, make_sessionmaker, unit_of_work
 from repositories.models import AppSetting
 from services.auth import LoginGuard, TokenCodec
 from services.authz import AccessControl
+from services.rate_limit import RateLimiter
 
 
 @dataclass
@@ -31,6 +32,7 @@ class AppContext:
     access: AccessControl
     codec: TokenCodec
     guard: LoginGuard
+    limiter: RateLimiter
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -75,4 +77,5 @@ async def build_context(settings: Settings) -> AppContext:
         access,
         codec,
         LoginGuard(settings, redis),
+        RateLimiter(settings.redis_url),
     )

@@ -15,10 +15,12 @@ from api import logging as api_logging
 from api.context import build_context
 from api.routers import (
     api_keys,
+    assignment_rules,
     audit_log,
     auth,
     contacts,
     customers,
+    lead_forms,
     leads,
     org,
     regions,
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_keys,
         settings_router,
         leads,
+        lead_forms,
+        assignment_rules,
     ):
         v1.include_router(module.router)
 

@@ -43,7 +43,12 @@ _DESCRIPTIONS = {
     "422": "Invalid input; `errors` names each field",
     "429": "Too many attempts; see Retry-After",
 }
-_PUBLIC = {"/api/v1/auth/token", "/api/v1/auth/refresh", "/api/v1/auth/logout"}
+_PUBLIC = {
+    "/api/v1/auth/token",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/logout",
+    "/api/v1/public/forms/{form_key}/leads",
+}
 
 
 def _problem(code: str) -> dict[str, Any]:
@@ -89,7 +94,7 @@ def install(app: FastAPI) -> None:
                     codes.append("409")
                 if method in ("patch", "put", "delete"):
                     codes.append("412")
-                if path == "/api/v1/auth/token":
+                if path in ("/api/v1/auth/token", "/api/v1/public/forms/{form_key}/leads"):
                     codes += ["401", "429"]
                 if path not in _PUBLIC:
                     operation["security"] = [{"OAuth2PasswordBearer": []}, {"APIKeyHeader": []}]

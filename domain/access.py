@@ -22,6 +22,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "setting": ("read", "update"),
     "lead": ("read", "create", "update", "delete", "dispatch"),
     "channel": ("read", "create", "update"),
+    "assignment_rule": ("read", "manage"),
 }
 
 ROLES: dict[str, str] = {
@@ -68,11 +69,13 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         + _grant(("customer",), ("export",), "zone")
         + _grant(("audit_log",), ("read",), "zone")
         + _grant(("tag",), ("create", "update"), "all")
+        + _grant(("assignment_rule",), ("read",), "all")
         + reference,
         "sales_manager": _grant(_CRM + leads, ("read", "create", "update"), "team")
         + _grant(leads, ("dispatch",), "team")
         + _grant(("customer",), ("export",), "team")
         + _grant(("audit_log",), ("read",), "team")
+        + _grant(("assignment_rule",), ("read",), "all")
         + reference,
         "sales_rep": _grant(_CRM + leads, ("read", "create", "update"), "own")
         + _grant(("follow_up",), ("delete",), "own")

@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.scope import DataScope, ScopeLevel
-from repositories.models import Channel, Lead, LeadAction, SalesZone, User
+from repositories.models import Channel, Lead, LeadAction, LeadForm, SalesZone, User
 from repositories.pagination import keyset, page
 from repositories.scope import visible_to
 
@@ -144,3 +144,15 @@ async def search(
     stmt = keyset(stmt, Lead.created_at, Lead.id, True, cursor, limit)
     rows = list((await session.scalars(stmt)).all())
     return page(rows, limit, lambda r: r.created_at, lambda r: r.id)
+
+
+async def forms(session: AsyncSession) -> list[LeadForm]:
+    return list((await session.scalars(select(LeadForm).order_by(LeadForm.name))).all())
+
+
+async def get_form(session: AsyncSession, form_id: uuid.UUID) -> LeadForm | None:
+    return await session.get(LeadForm, form_id)
+
+
+async def form_by_key(session: AsyncSession, key: str) -> LeadForm | None:
+    return await session.scalar(select(LeadForm).where(LeadForm.key == key))

@@ -467,6 +467,7 @@ class Lead(Versioned, Base):
     grade: Mapped[str] = mapped_column(String(1), nullable=False, server_default="D")
     score: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     score_breakdown: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    routing_trace: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     last_contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -501,3 +502,57 @@ class LeadAction(Base):
     author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = _created()
     __table_args__ = (Index("ix_lead_actions_lead", "lead_id", "happened_at"),)
+
+
+# --- lead routing ---------------------------------------------------------------------------
+
+
+class AssignmentRule(Versioned, Base):
+    """分配规则: ordered conditions on a new lead's fields → who (or which queue) gets it."""
+
+    __tablename__ = "assignment_rules"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    conditions: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    action_type: Mapped[str] = mapped_column(String(24), nullable=False)
+    action_target: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    required_fields: Mapped[list[str]] = mapped_column(ARRAY(String(32)), nullable=False, server_default="{}")
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint(
+            "action_type IN ('user', 'team_round_robin', 'team_weighted', 'team_least_loaded', "
+            "'zone_pool', 'zone_leader_queue')",
+            name="action_type",
+        ),
+        Index("ix_assignment_rules_position", "position"),
+    )
+
+
+class RoutingCursor(Base):
+    """Round-robin / weighted state of a rule: advanced atomically by one UPDATE … RETURNING."""
+
+    __tablename__ = "routing_cursors"
+    rule_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("assignment_rules.id", ondelete="CASCADE"), primary_key=True
+    )
+    next_index: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+
+
+class LeadForm(Versioned, Base):
+    """A web form or landing page that posts leads to /public/forms/{key}/leads."""
+
+    __tablename__ = "lead_forms"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    key: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"), nullable=False)
+    product: Mapped[str | None] = mapped_column(String(100))
+    allowed_origins: Mapped[list[str]] = mapped_column(
+        ARRAY(String(200)), nullable=False, server_default="{}"
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()

@@ -19,6 +19,7 @@ from repositories import leads as repo
 from repositories import regions as regions_repo
 from repositories.models import Channel, Lead, LeadAction
 from services.context import Actor
+from services.lead_routing import Decision, LeadRouter
 
 DEDUP_WINDOW = timedelta(days=90)  # seed 000: re-submitting half a month later is still a duplicate
 CONTACT_ACTIONS = {"call", "visit", "meeting"}
@@ -107,9 +108,8 @@ class LeadService:
         """A new lead: graded, checked for duplicates (kept and linked, never dropped), and
         placed with an owner or in a zone's queue."""
         await self._check_refs(data)
-        lead = Lead(
-            **data, company_key=normalize_company_name(data["company_name"]), created_by=self.actor.user_id
-        )
+        creator = None if self.actor.principal.kind == "public_form" else self.actor.user_id
+        lead = Lead(**data, company_key=normalize_company_name(data["company_name"]), created_by=creator)
         lead.id = uuid.uuid4()
         original = await repo.find_original(
             self.session,
@@ -136,11 +136,28 @@ class LeadService:
         return lead
 
     async def _placement(self, lead: Lead) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+        """The assignment rules decide (services/lead_routing.py) and the trace is kept on the
+        lead. With no rules at all: a salesperson's own lead is theirs; any other lead waits in
+        the queue of the zone covering its region (or the default queue)."""
+        router = LeadRouter(self.session, self.actor.access)
+        if await router.has_rules():
+            fields = {name: getattr(lead, name) for name in SCORED_FIELDS}
+            fields.update(channel_id=lead.channel_id, city_code=lead.city_code)
+            fields["grade"] = (await self._score(lead)).grade  # before the capture action counts
+            decision = await router.route(fields)
+            lead.routing_trace = decision.trace
+            return decision.owner_id, decision.zone_id
         org = self.actor.access.org
         user = org.users.get(self.actor.user_id)
         if self.actor.principal.kind == "user" and user is not None and user.team_id is not None:
-            return user.id, org.teams[user.team_id].zone_id
-        return None, await repo.zone_covering(self.session, lead.province_code, lead.city_code)
+            zone_id = org.teams[user.team_id].zone_id
+            lead.routing_trace = Decision(user.id, zone_id, "creator", reason="no rules: their own").trace
+            return user.id, zone_id
+        queue = await repo.zone_covering(self.session, lead.province_code, lead.city_code)
+        lead.routing_trace = Decision(
+            None, queue, "default_queue", "zone", "no rules: the zone's queue"
+        ).trace
+        return None, queue
 
     async def update(self, lead_id: uuid.UUID, data: dict[str, Any], expected: int | None) -> Lead:
         lead = await self.get(lead_id)

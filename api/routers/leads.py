@@ -138,6 +138,9 @@ class LeadOut(Output):
     grade: str
     score: int
     score_breakdown: dict[str, Any]
+    routing_trace: dict[str, Any] = Field(
+        description="which rule placed the lead, the candidates and why each was skipped"
+    )
     duplicate_of_id: UUID | None
     customer_id: UUID | None
     last_contacted_at: datetime | None

@@ -45,6 +45,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assignment-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description Every rule, in the order they are tried.
+         */
+        get: operations["list_assignment_rules"];
+        put?: never;
+        /** Create Rule */
+        post: operations["create_assignment_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignment-rules/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry Run
+         * @description Route a sample lead through the active rules without saving anything (nor taking a
+         *     round-robin turn): which rule matches, who would get it, and why others were skipped.
+         */
+        post: operations["dry_run_assignment_rules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignment-rules/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Reorder Rules */
+        put: operations["reorder_assignment_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignment-rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Rule */
+        delete: operations["delete_assignment_rule"];
+        options?: never;
+        head?: never;
+        /** Update Rule */
+        patch: operations["update_assignment_rule"];
+        trace?: never;
+    };
     "/api/v1/audit-log": {
         parameters: {
             query?: never;
@@ -389,6 +466,41 @@ export interface paths {
         patch: operations["update_follow_up"];
         trace?: never;
     };
+    "/api/v1/lead-forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Forms */
+        get: operations["list_lead_forms"];
+        put?: never;
+        /** Create Form */
+        post: operations["create_lead_form"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lead-forms/{form_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Form */
+        patch: operations["update_lead_form"];
+        trace?: never;
+    };
     "/api/v1/leads": {
         parameters: {
             query?: never;
@@ -555,6 +667,27 @@ export interface paths {
         get: operations["permission_catalog"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/forms/{form_key}/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit
+         * @description For web forms and landing pages (no sign-in): rate-limited per IP and form, CORS limited
+         *     to the form's origins, honours Idempotency-Key. Always answers 202 `{"received": true}`.
+         */
+        post: operations["submit_form_lead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -917,6 +1050,118 @@ export interface components {
             /** Role */
             role: string;
             user: components["schemas"]["UserRef"];
+        };
+        /** AssignmentRuleIn */
+        AssignmentRuleIn: {
+            /**
+             * Action Target
+             * @description user: {user_id}; team_round_robin / team_least_loaded: {team_id}; team_weighted: {team_id, weights: {user_id: weight}}; zone_pool / zone_leader_queue: {zone_id?} (default: the zone covering the lead's region)
+             */
+            action_target?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Action Type
+             * @enum {string}
+             */
+            action_type: "user" | "team_round_robin" | "team_weighted" | "team_least_loaded" | "zone_pool" | "zone_leader_queue";
+            /**
+             * Conditions
+             * @description a tree of groups {"all": [...]} (AND) / {"any": [...]} (OR) over conditions {"field", "op": eq|in|not_in|present|missing, "value"}; fields: province_code, city_code, zone (the sales zone covering the lead's region), channel_id, industry, company_size, product, grade; {} matches every lead
+             */
+            conditions?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active?: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @description order; default: after the last rule
+             */
+            position?: number | null;
+            /**
+             * Required Fields
+             * @description a lead missing any of these goes to the zone leader's queue
+             */
+            required_fields?: ("province_code" | "city_code" | "zone" | "channel_id" | "industry" | "company_size" | "product" | "grade")[];
+        };
+        /** AssignmentRuleOrder */
+        AssignmentRuleOrder: {
+            /**
+             * Ids
+             * @description every rule's id, in the new order
+             */
+            ids: string[];
+        };
+        /** AssignmentRuleOut */
+        AssignmentRuleOut: {
+            /** Action Target */
+            action_target: {
+                [key: string]: unknown;
+            };
+            /** Action Type */
+            action_type: string;
+            /** Conditions */
+            conditions: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+            /** Required Fields */
+            required_fields: string[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /** AssignmentRuleUpdate */
+        AssignmentRuleUpdate: {
+            /**
+             * Action Target
+             * @description user: {user_id}; team_round_robin / team_least_loaded: {team_id}; team_weighted: {team_id, weights: {user_id: weight}}; zone_pool / zone_leader_queue: {zone_id?} (default: the zone covering the lead's region)
+             */
+            action_target?: {
+                [key: string]: unknown;
+            } | null;
+            /** Action Type */
+            action_type?: ("user" | "team_round_robin" | "team_weighted" | "team_least_loaded" | "zone_pool" | "zone_leader_queue") | null;
+            /**
+             * Conditions
+             * @description a tree of groups {"all": [...]} (AND) / {"any": [...]} (OR) over conditions {"field", "op": eq|in|not_in|present|missing, "value"}; fields: province_code, city_code, zone (the sales zone covering the lead's region), channel_id, industry, company_size, product, grade; {} matches every lead
+             */
+            conditions?: {
+                [key: string]: unknown;
+            } | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+            /** Required Fields */
+            required_fields?: ("province_code" | "city_code" | "zone" | "channel_id" | "industry" | "company_size" | "product" | "grade")[] | null;
         };
         /**
          * Attitude
@@ -1618,6 +1863,11 @@ export interface components {
             /** Wechat */
             wechat?: string | null;
         };
+        /** Items[AssignmentRuleOut] */
+        Items_AssignmentRuleOut_: {
+            /** Items */
+            items: components["schemas"]["AssignmentRuleOut"][];
+        };
         /** Items[CategoryOut] */
         Items_CategoryOut_: {
             /** Items */
@@ -1637,6 +1887,11 @@ export interface components {
         Items_DepartmentOut_: {
             /** Items */
             items: components["schemas"]["DepartmentOut"][];
+        };
+        /** Items[LeadFormOut] */
+        Items_LeadFormOut_: {
+            /** Items */
+            items: components["schemas"]["LeadFormOut"][];
         };
         /** Items[MembershipOut] */
         Items_MembershipOut_: {
@@ -1789,6 +2044,13 @@ export interface components {
             product: string | null;
             /** Province Code */
             province_code: string | null;
+            /**
+             * Routing Trace
+             * @description which rule placed the lead, the candidates and why each was skipped
+             */
+            routing_trace: {
+                [key: string]: unknown;
+            };
             /** Score */
             score: number;
             /** Score Breakdown */
@@ -1814,6 +2076,72 @@ export interface components {
             version: number;
             /** Zone Id */
             zone_id: string | null;
+        };
+        /** LeadFormIn */
+        LeadFormIn: {
+            /** Allowed Origins */
+            allowed_origins?: string[];
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active?: boolean;
+            /** Name */
+            name: string;
+            /** Product */
+            product?: string | null;
+        };
+        /** LeadFormOut */
+        LeadFormOut: {
+            /** Allowed Origins */
+            allowed_origins: string[];
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Key
+             * @description goes in the form's action URL: /api/v1/public/forms/{key}/leads
+             */
+            key: string;
+            /** Name */
+            name: string;
+            /** Product */
+            product: string | null;
+            /** Version */
+            version: number;
+        };
+        /** LeadFormUpdate */
+        LeadFormUpdate: {
+            /** Allowed Origins */
+            allowed_origins?: string[];
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id?: string;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active?: boolean;
+            /** Name */
+            name?: string;
+            /** Product */
+            product?: string | null;
         };
         /** LeadOut */
         LeadOut: {
@@ -1862,6 +2190,13 @@ export interface components {
             product: string | null;
             /** Province Code */
             province_code: string | null;
+            /**
+             * Routing Trace
+             * @description which rule placed the lead, the candidates and why each was skipped
+             */
+            routing_trace: {
+                [key: string]: unknown;
+            };
             /** Score */
             score: number;
             /** Score Breakdown */
@@ -2102,6 +2437,63 @@ export interface components {
              */
             type: string;
         };
+        /**
+         * PublicLeadIn
+         * @description What a web form may send (the form decides the channel). `website` is the honeypot:
+         *     leave it empty.
+         */
+        PublicLeadIn: {
+            /** Campaign */
+            campaign?: string | null;
+            /** Channel Id */
+            channel_id?: string | null;
+            /** City Code */
+            city_code?: string | null;
+            /** Company Name */
+            company_name: string;
+            company_size?: components["schemas"]["CompanySize"] | null;
+            /** Contact Name */
+            contact_name?: string | null;
+            /** Email */
+            email?: string | null;
+            /** Industry */
+            industry?: string | null;
+            /** Mobile */
+            mobile?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Product
+             * @description product of interest
+             */
+            product?: string | null;
+            /** Province Code */
+            province_code?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Uscc */
+            uscc?: string | null;
+            /**
+             * Utm
+             * @description utm_source, utm_medium…
+             */
+            utm?: {
+                [key: string]: string;
+            };
+            /**
+             * Website
+             * @description honeypot: must stay empty
+             */
+            website?: string | null;
+        };
+        /** Received */
+        Received: {
+            /**
+             * Received
+             * @default true
+             */
+            received: boolean;
+        };
         /** RefreshIn */
         RefreshIn: {
             /** Refresh Token */
@@ -2143,6 +2535,59 @@ export interface components {
         RoleUpdate: {
             /** Label */
             label: string;
+        };
+        /** RoutingCandidate */
+        RoutingCandidate: {
+            /** Open Leads */
+            open_leads: number | null;
+            /** Skipped Reason */
+            skipped_reason: string | null;
+            /** User Id */
+            user_id: string | null;
+        };
+        /** RoutingDecision */
+        RoutingDecision: {
+            /** Action */
+            action: string;
+            /** Candidates */
+            candidates: components["schemas"]["RoutingCandidate"][];
+            /** Missing Fields */
+            missing_fields: string[];
+            result: components["schemas"]["RoutingResult"];
+            /** Rule Id */
+            rule_id: string | null;
+            /** Rule Name */
+            rule_name: string | null;
+        };
+        /** RoutingResult */
+        RoutingResult: {
+            /** Owner Id */
+            owner_id: string | null;
+            /**
+             * Queue
+             * @description leader | pool | default when nobody owns the lead
+             */
+            queue: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Zone Id */
+            zone_id: string | null;
+        };
+        /** RoutingSampleLead */
+        RoutingSampleLead: {
+            /** Channel Id */
+            channel_id?: string | null;
+            /** City Code */
+            city_code?: string | null;
+            company_size?: components["schemas"]["CompanySize"] | null;
+            /** Grade */
+            grade?: ("A" | "B" | "C" | "D") | null;
+            /** Industry */
+            industry?: string | null;
+            /** Product */
+            product?: string | null;
+            /** Province Code */
+            province_code?: string | null;
         };
         /** TagIn */
         TagIn: {
@@ -2670,6 +3115,443 @@ export interface operations {
             };
             /** @description Not found, or outside your data scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_assignment_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_AssignmentRuleOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_assignment_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentRuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentRuleOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dry_run_assignment_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingSampleLead"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingDecision"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reorder_assignment_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentRuleOrder"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_AssignmentRuleOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_assignment_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_assignment_rule: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentRuleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentRuleOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4957,6 +5839,222 @@ export interface operations {
             };
         };
     };
+    list_lead_forms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_LeadFormOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_lead_form: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadFormIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadFormOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_lead_form: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                form_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadFormUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadFormOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_leads: {
         parameters: {
             query?: {
@@ -5747,6 +6845,86 @@ export interface operations {
             };
             /** @description Invalid input; `errors` names each field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_form_lead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                form_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicLeadIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Received"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

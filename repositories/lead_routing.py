@@ -1,0 +1,109 @@
+"""Assignment rules, their round-robin cursors, and the load/availability facts routing needs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.lead_routing import OPEN_STATUSES
+from repositories.models import AssignmentRule, Lead, RoutingCursor, SalesZone, Team, User
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: uuid.UUID
+    is_active: bool
+    on_leave: bool
+    team_id: uuid.UUID | None
+
+
+async def rules(session: AsyncSession, *, active_only: bool = False) -> list[AssignmentRule]:
+    stmt = select(AssignmentRule).order_by(AssignmentRule.position, AssignmentRule.created_at)
+    if active_only:
+        stmt = stmt.where(AssignmentRule.is_active)
+    return list((await session.scalars(stmt)).all())
+
+
+async def any_rule(session: AsyncSession) -> bool:
+    return (await session.scalar(select(AssignmentRule.id).limit(1))) is not None
+
+
+async def get_rule(session: AsyncSession, rule_id: uuid.UUID) -> AssignmentRule | None:
+    return await session.get(AssignmentRule, rule_id)
+
+
+async def next_position(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.coalesce(func.max(AssignmentRule.position), -1) + 1)) or 0)
+
+
+async def delete_rule(session: AsyncSession, rule: AssignmentRule) -> None:
+    await session.delete(rule)
+    await session.flush()
+
+
+_ADVANCE = text(
+    "INSERT INTO routing_cursors (rule_id, next_index) VALUES (:rule_id, 1) "
+    "ON CONFLICT (rule_id) DO UPDATE SET next_index = routing_cursors.next_index + 1 "
+    "RETURNING next_index - 1"
+)
+
+
+async def advance_cursor(session: AsyncSession, rule_id: uuid.UUID) -> int:
+    """The rule's turn counter, taken atomically: concurrent routings each get a distinct
+    value (the row lock serialises them until their transactions end)."""
+    return int((await session.execute(_ADVANCE, {"rule_id": rule_id})).scalar_one())
+
+
+async def peek_cursor(session: AsyncSession, rule_id: uuid.UUID) -> int:
+    """The counter the next routing would take, without taking it (dry runs)."""
+    value = await session.scalar(select(RoutingCursor.next_index).where(RoutingCursor.rule_id == rule_id))
+    return int(value or 0)
+
+
+async def users(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Candidate]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.is_active, User.on_leave, User.team_id).where(User.id.in_(ids))
+    )
+    return {r.id: Candidate(r.id, r.is_active, r.on_leave, r.team_id) for r in rows}
+
+
+async def team_members(session: AsyncSession, team_id: uuid.UUID) -> list[Candidate]:
+    """The team's members in a stable order (by id), so round robin turns are reproducible."""
+    rows = await session.execute(
+        select(User.id, User.is_active, User.on_leave, User.team_id)
+        .where(User.team_id == team_id)
+        .order_by(User.id)
+    )
+    return [Candidate(r.id, r.is_active, r.on_leave, r.team_id) for r in rows]
+
+
+async def open_lead_counts(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Open leads (new, contacted, qualified) per owner, in one grouped query."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(Lead.owner_id, func.count())
+        .where(Lead.owner_id.in_(user_ids), Lead.status.in_(OPEN_STATUSES))
+        .group_by(Lead.owner_id)
+    )
+    return {owner: int(n) for owner, n in rows if owner is not None}
+
+
+async def team(session: AsyncSession, team_id: uuid.UUID) -> Team | None:
+    return await session.get(Team, team_id)
+
+
+async def zone(session: AsyncSession, zone_id: uuid.UUID) -> SalesZone | None:
+    return await session.get(SalesZone, zone_id)
+
+
+async def existing_users(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    return set((await session.scalars(select(User.id).where(User.id.in_(ids)))).all())

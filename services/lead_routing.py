@@ -1,0 +1,340 @@
+"""Lead routing (分配规则): ordered rules decide who gets a new lead, or which queue it waits in.
+
+Active rules are tried in position order. A rule whose required fields the lead lacks sends it
+to the leader's queue of the zone covering its region, for manual dispatch; otherwise the first
+rule whose conditions match picks the assignee (a named user, a team by round robin / weight /
+least load, or a zone's pool or leader queue). Inactive, on-leave and full (open leads ≥
+`max_open_leads_per_rep`) reps are skipped; when nobody is left the lead waits in the leader
+queue. No match → the default queue (`lead_rules.default_zone_id`, or no zone): never lost.
+Every decision carries a trace — the rule, each candidate considered and why it was skipped.
+
+Rule administration (create/update/reorder/delete) lives here too, as `AssignmentRuleService`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import FieldError, NotFound, check_version
+from domain.lead_routing import (
+    FIELDS,
+    Action,
+    InvalidConditions,
+    least_loaded_order,
+    matches,
+    missing_fields,
+    rotation,
+    validate_conditions,
+    weighted_order,
+)
+from repositories import lead_routing as repo
+from repositories import leads as leads_repo
+from repositories import settings as settings_repo
+from repositories.lead_routing import Candidate
+from repositories.models import AssignmentRule
+from services.authz import AccessControl
+
+SETTINGS_KEY = "lead_rules"
+DEFAULT_MAX_OPEN = 200
+
+
+@dataclass
+class Decision:
+    """Where a lead goes and why. `trace` is what is stored on the lead (routing_trace)."""
+
+    owner_id: uuid.UUID | None
+    zone_id: uuid.UUID | None
+    action: str
+    queue: str | None = None  # "leader" | "pool" | "default" when nobody owns the lead
+    reason: str | None = None
+    rule_id: uuid.UUID | None = None
+    rule_name: str | None = None
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    missing_fields: list[str] = field(default_factory=list)
+
+    @property
+    def trace(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule_id": str(self.rule_id) if self.rule_id else None,
+            "rule_name": self.rule_name,
+            "action": self.action,
+            "candidates": self.candidates,
+            "result": {
+                "owner_id": str(self.owner_id) if self.owner_id else None,
+                "zone_id": str(self.zone_id) if self.zone_id else None,
+                "queue": self.queue,
+                "reason": self.reason,
+            },
+        }
+        if self.missing_fields:
+            out["missing_fields"] = self.missing_fields
+        return out
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+class LeadRouter:
+    def __init__(self, session: AsyncSession, access: AccessControl) -> None:
+        self.session = session
+        self.access = access
+        self.max_open = DEFAULT_MAX_OPEN
+        self.default_zone: uuid.UUID | None = None
+
+    async def has_rules(self) -> bool:
+        """Any rule at all (active or not): without any, capture keeps its built-in placement."""
+        return await repo.any_rule(self.session)
+
+    async def _settings(self) -> tuple[int, uuid.UUID | None]:
+        row = await settings_repo.get(self.session, SETTINGS_KEY)
+        value = row.value if row else {}
+        return int(value.get("max_open_leads_per_rep") or DEFAULT_MAX_OPEN), _uuid(
+            value.get("default_zone_id")
+        )
+
+    async def route(self, lead: Mapping[str, Any], dry_run: bool = False) -> Decision:
+        """Route a lead given as its fields (province_code, city_code, channel_id, industry,
+        company_size, product, grade). A dry run takes no round-robin turn and writes nothing."""
+        self.max_open, self.default_zone = await self._settings()
+        covering = await leads_repo.zone_covering(
+            self.session, lead.get("province_code"), lead.get("city_code")
+        )
+        facts: dict[str, Any] = {name: lead.get(name) for name in FIELDS if name != "zone"}
+        facts["zone"] = covering
+        for rule in await repo.rules(self.session, active_only=True):
+            missing = missing_fields(facts, rule.required_fields)
+            if missing:
+                return Decision(
+                    None,
+                    covering or self.default_zone,
+                    Action.ZONE_LEADER_QUEUE,
+                    queue="leader",
+                    reason=f"missing {', '.join(missing)}: dispatch by hand",
+                    rule_id=rule.id,
+                    rule_name=rule.name,
+                    missing_fields=missing,
+                )
+            if matches(rule.conditions, facts):
+                decision = await self._apply(rule, covering, dry_run)
+                decision.rule_id, decision.rule_name = rule.id, rule.name
+                return decision
+        return Decision(None, self.default_zone, "default_queue", queue="default", reason="no rule matched")
+
+    async def _apply(self, rule: AssignmentRule, covering: uuid.UUID | None, dry_run: bool) -> Decision:
+        target = rule.action_target or {}
+        action = Action(rule.action_type)
+        if action in (Action.ZONE_POOL, Action.ZONE_LEADER_QUEUE):
+            zone_id = _uuid(target.get("zone_id")) or covering or self.default_zone
+            queue = "pool" if action == Action.ZONE_POOL else "leader"
+            return Decision(None, zone_id, action, queue=queue, reason=f"rule sends it to the zone's {queue}")
+        if action == Action.USER:
+            user_id = _uuid(target.get("user_id"))
+            found = await repo.users(self.session, [user_id] if user_id else [])
+            candidate = found.get(user_id) if user_id else None
+            zone_id = self._team_zone(candidate.team_id if candidate else None) or covering
+            if candidate is None:
+                trace = [{"user_id": str(user_id) if user_id else None, "skipped_reason": "no such user"}]
+                return self._nobody(action, zone_id, trace)
+            return await self._pick(action, [candidate], zone_id, None)
+        team = await repo.team(self.session, _uuid(target.get("team_id")) or uuid.UUID(int=0))
+        if team is None:
+            return self._nobody(action, covering, [], reason="the rule's team no longer exists")
+        members = await repo.team_members(self.session, team.id)
+        if action == Action.TEAM_ROUND_ROBIN:
+            counter = await self._turn(rule.id, dry_run)
+            order = rotation(members, counter)
+        elif action == Action.TEAM_WEIGHTED:
+            by_id = {m.id: m for m in members}
+            weights = sorted(
+                (
+                    (uid, int(w))
+                    for uid, w in ((_uuid(k), w) for k, w in (target.get("weights") or {}).items())
+                    if uid
+                ),
+                key=lambda kv: str(kv[0]),
+            )
+            counter = await self._turn(rule.id, dry_run)
+            order = [
+                by_id.get(uid) or Candidate(uid, False, False, None)
+                for uid in weighted_order(weights, counter)
+            ]
+            return await self._pick(action, order, team.zone_id, None, team_id=team.id)
+        else:
+            loads = await repo.open_lead_counts(self.session, [m.id for m in members])
+            by_id = {m.id: m for m in members}
+            order = [by_id[i] for i in least_loaded_order(list(by_id), loads)]
+            return await self._pick(action, order, team.zone_id, loads)
+        return await self._pick(action, order, team.zone_id, None)
+
+    def _team_zone(self, team_id: uuid.UUID | None) -> uuid.UUID | None:
+        team = self.access.org.teams.get(team_id) if team_id else None
+        return team.zone_id if team else None
+
+    async def _turn(self, rule_id: uuid.UUID, dry_run: bool) -> int:
+        if dry_run:
+            return await repo.peek_cursor(self.session, rule_id)
+        return await repo.advance_cursor(self.session, rule_id)
+
+    async def _pick(
+        self,
+        action: str,
+        order: Sequence[Candidate],
+        zone_id: uuid.UUID | None,
+        loads: Mapping[uuid.UUID, int] | None,
+        team_id: uuid.UUID | None = None,
+    ) -> Decision:
+        """The first available candidate in order; each one passed over says why."""
+        if loads is None:
+            loads = await repo.open_lead_counts(self.session, [c.id for c in order])
+        tried: list[dict[str, Any]] = []
+        for c in order:
+            reason = None
+            if team_id is not None and c.team_id != team_id:
+                reason = "not in the team"
+            elif not c.is_active:
+                reason = "inactive"
+            elif c.on_leave:
+                reason = "on leave"
+            elif loads.get(c.id, 0) >= self.max_open:
+                reason = f"at capacity ({loads.get(c.id, 0)}/{self.max_open} open leads)"
+            tried.append({"user_id": str(c.id), "open_leads": loads.get(c.id, 0), "skipped_reason": reason})
+            if reason is None:
+                return Decision(c.id, zone_id, action, candidates=tried)
+        return self._nobody(action, zone_id, tried)
+
+    def _nobody(
+        self,
+        action: str,
+        zone_id: uuid.UUID | None,
+        tried: list[dict[str, Any]],
+        reason: str = "no available candidate: dispatch by hand",
+    ) -> Decision:
+        return Decision(
+            None, zone_id or self.default_zone, action, queue="leader", reason=reason, candidates=tried
+        )
+
+
+# --- administration -------------------------------------------------------------------------
+
+TARGET_FIELDS = {
+    Action.USER: ("user_id",),
+    Action.TEAM_ROUND_ROBIN: ("team_id",),
+    Action.TEAM_WEIGHTED: ("team_id", "weights"),
+    Action.TEAM_LEAST_LOADED: ("team_id",),
+    Action.ZONE_POOL: (),
+    Action.ZONE_LEADER_QUEUE: (),
+}
+
+
+class AssignmentRuleService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, rule_id: uuid.UUID) -> AssignmentRule:
+        rule = await repo.get_rule(self.session, rule_id)
+        if rule is None:
+            raise NotFound("assignment_rule", rule_id)
+        return rule
+
+    async def _validate(self, data: dict[str, Any]) -> None:
+        try:
+            validate_conditions(data.get("conditions") or {})
+        except InvalidConditions as exc:
+            raise FieldError("conditions", str(exc)) from exc
+        unknown = set(data.get("required_fields") or ()) - set(FIELDS)
+        if unknown:
+            raise FieldError("required_fields", f"unknown fields: {', '.join(sorted(unknown))}")
+        action = Action(data["action_type"])
+        target = data.get("action_target") or {}
+        allowed = (
+            {*TARGET_FIELDS[action], "zone_id"}
+            if action in (Action.ZONE_POOL, Action.ZONE_LEADER_QUEUE)
+            else set(TARGET_FIELDS[action])
+        )
+        for name in TARGET_FIELDS[action]:
+            if target.get(name) in (None, "", {}):
+                raise FieldError(f"action_target.{name}", f"{action} needs {name}")
+        extra = set(target) - allowed
+        if extra:
+            raise FieldError(
+                "action_target", f"{action} takes only {', '.join(sorted(allowed)) or 'nothing'}"
+            )
+        if "user_id" in target:
+            user_id = _uuid(target["user_id"])
+            if user_id is None or not await repo.existing_users(self.session, [user_id]):
+                raise FieldError("action_target.user_id", "no such user")
+        if "team_id" in target:
+            team_id = _uuid(target["team_id"])
+            if team_id is None or await repo.team(self.session, team_id) is None:
+                raise FieldError("action_target.team_id", "no such team")
+        if target.get("zone_id") is not None:
+            zone_id = _uuid(target["zone_id"])
+            if zone_id is None or await repo.zone(self.session, zone_id) is None:
+                raise FieldError("action_target.zone_id", "no such sales zone")
+        if "weights" in target:
+            weights = target["weights"]
+            ids = [_uuid(k) for k in weights] if isinstance(weights, dict) else [None]
+            if (
+                not isinstance(weights, dict)
+                or None in ids
+                or not all(isinstance(w, int) and 0 <= w <= 100 for w in weights.values())
+                or not any(weights.values())
+            ):
+                raise FieldError(
+                    "action_target.weights", "an object {user_id: weight 0–100}, some weight > 0"
+                )
+            team_id = _uuid(target["team_id"])
+            members = {m.id for m in await repo.team_members(self.session, team_id)} if team_id else set()
+            strangers = [str(i) for i in ids if i not in members]
+            if strangers:
+                raise FieldError("action_target.weights", f"not members of the team: {', '.join(strangers)}")
+
+    async def create(self, data: dict[str, Any]) -> AssignmentRule:
+        await self._validate(data)
+        if data.get("position") is None:
+            data["position"] = await repo.next_position(self.session)
+        rule = AssignmentRule(**data)
+        self.session.add(rule)
+        await self.session.flush()
+        return rule
+
+    async def update(self, rule_id: uuid.UUID, data: dict[str, Any], expected: int | None) -> AssignmentRule:
+        rule = await self.get(rule_id)
+        check_version(rule.version, expected)
+        merged = {
+            "conditions": rule.conditions,
+            "required_fields": rule.required_fields,
+            "action_type": rule.action_type,
+            "action_target": rule.action_target,
+            **data,
+        }
+        if "action_type" in data and "action_target" not in data and data["action_type"] != rule.action_type:
+            raise FieldError("action_target", "a new action type needs its target")
+        await self._validate(merged)
+        for key, value in data.items():
+            setattr(rule, key, value)
+        await self.session.flush()
+        return rule
+
+    async def delete(self, rule_id: uuid.UUID) -> None:
+        await repo.delete_rule(self.session, await self.get(rule_id))
+
+    async def reorder(self, ids: list[uuid.UUID]) -> list[AssignmentRule]:
+        rules = await repo.rules(self.session)
+        if len(set(ids)) != len(ids) or set(ids) != {r.id for r in rules}:
+            raise FieldError("ids", "list every rule exactly once")
+        by_id = {r.id: r for r in rules}
+        for position, rule_id in enumerate(ids):
+            if by_id[rule_id].position != position:
+                by_id[rule_id].position = position
+        await self.session.flush()
+        return await repo.rules(self.session)
