@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Conflict, FieldError, NotFound, RuleViolation, check_version
-from domain.leads import LeadStatus, normalize_company_name
+from domain.leads import LeadStatus
 from repositories import customers as customers_repo
 from repositories.models import Contact, Customer, Lead
 from services.context import Actor
@@ -67,15 +67,11 @@ class LeadConversionService:
             if chosen is None:
                 raise FieldError("customer_id", "no such customer")
             return chosen
-        if lead.uscc:
-            same = await customers_repo.by_uscc(self.session, lead.uscc)
-            if same is not None:
-                return same
-        key = lead.company_key or normalize_company_name(lead.company_name)
-        for candidate in await customers_repo.name_candidates(self.session, key):
-            if normalize_company_name(candidate.name) == key:
-                return candidate
-        return None
+        if lead.customer_id is not None:  # matched when the lead was captured
+            matched = await customers_repo.get_visible(self.session, lead.customer_id, read)
+            if matched is not None:
+                return matched
+        return await LeadService(self.session, self.actor).existing_customer(lead)
 
     async def _new_customer(self, lead: Lead) -> Customer:
         owner_id = lead.owner_id or self.actor.user_id

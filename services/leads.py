@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DuplicateRecord, FieldError, NotFound, RuleViolation, check_version
 from domain.leads import LeadStatus, Score, can_move, normalize_company_name, score_lead
+from repositories import customers as customers_repo
 from repositories import leads as repo
 from repositories import regions as regions_repo
-from repositories.models import Channel, Lead, LeadAction
+from repositories.models import Channel, Customer, Lead, LeadAction
 from services.context import Actor
 from services.lead_routing import Decision, LeadRouter
 
@@ -120,11 +121,18 @@ class LeadService:
             uscc=lead.uscc,
             since=datetime.now(UTC) - DEDUP_WINDOW,
         )
+        customer = await self.existing_customer(lead)
         if original is not None:
             # the duplicate goes to whoever has the original (the channel still gets the credit)
             lead.duplicate_of_id = original.id
             lead.owner_id, lead.zone_id = original.owner_id, original.zone_id
+        elif customer is not None and customer.owner_id is not None:
+            # the company is already a customer: its owner follows it up
+            lead.customer_id = customer.id
+            lead.owner_id, lead.zone_id = customer.owner_id, customer.zone_id
+            lead.routing_trace = {"result": "customer_owner", "customer_id": str(customer.id)}
         else:
+            lead.customer_id = customer.id if customer is not None else None
             lead.owner_id, lead.zone_id = await self._placement(lead)
         self.session.add(lead)
         await self.session.flush()
@@ -134,6 +142,17 @@ class LeadService:
         self._apply_score(lead, await self._score(lead))
         await self.session.flush()
         return lead
+
+    async def existing_customer(self, lead: Lead) -> Customer | None:
+        """The customer this lead's company already is: same USCC, or same normalised name."""
+        if lead.uscc:
+            same = await customers_repo.by_uscc(self.session, lead.uscc)
+            if same is not None:
+                return same
+        for candidate in await customers_repo.name_candidates(self.session, lead.company_key):
+            if normalize_company_name(candidate.name) == lead.company_key:
+                return candidate
+        return None
 
     async def _placement(self, lead: Lead) -> tuple[uuid.UUID | None, uuid.UUID | None]:
         """The assignment rules decide (services/lead_routing.py) and the trace is kept on the

@@ -176,3 +176,22 @@ async def test_channels_are_admin_managed(client, factory):
         c["code"] == "wechat"
         for c in (await client.get("/api/v1/channels", headers=rep.headers)).json()["items"]
     )
+
+
+async def test_a_lead_for_an_existing_customer_goes_to_that_customers_owner(client, factory):
+    zone = await factory.zone()
+    team = await factory.team(zone)
+    owner = await factory.user("sales_rep", team=team)
+    customer = await factory.customer(owner, name="腾讯科技（深圳）有限公司")
+    marketing = await factory.user("marketing")
+    lead = (
+        await client.post(
+            LEADS,
+            json={"company_name": "腾讯科技(深圳)有限责任公司", "product": "云"},
+            headers=marketing.headers,
+        )
+    ).json()
+    assert lead["owner"]["id"] == str(owner.id) and lead["customer_id"] == customer["id"]
+    assert lead["routing_trace"]["result"] == "customer_owner"
+    converted = (await client.post(f"{LEADS}/{lead['id']}/convert", json={}, headers=owner.headers)).json()
+    assert converted["created"] is False and converted["customer_id"] == customer["id"]
