@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, Text, and_, case, cast, func, literal, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.scope import DataScope, ScopeLevel
@@ -156,3 +156,64 @@ async def get_form(session: AsyncSession, form_id: uuid.UUID) -> LeadForm | None
 
 async def form_by_key(session: AsyncSession, key: str) -> LeadForm | None:
     return await session.scalar(select(LeadForm).where(LeadForm.key == key))
+
+
+def _due_for_recycling(now: datetime, hours_by_grade: dict[str, int]) -> Any:
+    hours = case(
+        *[(Lead.grade == grade, literal(h)) for grade, h in sorted(hours_by_grade.items())],
+        else_=literal(max(hours_by_grade.values())),
+    )
+    return (
+        (Lead.status == "new")
+        & Lead.owner_id.is_not(None)
+        & Lead.last_contacted_at.is_(None)
+        & (Lead.assigned_at < now - func.make_interval(0, 0, 0, 0, hours))
+    )
+
+
+async def due_for_recycling(
+    session: AsyncSession, now: datetime, hours_by_grade: dict[str, int], limit: int
+) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
+    """(lead, owner, grade) of owned leads nobody contacted in time (dry run)."""
+    stmt = (
+        select(Lead.id, Lead.owner_id, Lead.grade)
+        .where(_due_for_recycling(now, hours_by_grade))
+        .order_by(Lead.assigned_at)
+        .limit(limit)
+    )
+    return [(r[0], r[1], r[2]) for r in await session.execute(stmt) if r[1] is not None]
+
+
+async def recycle(
+    session: AsyncSession, now: datetime, hours_by_grade: dict[str, int]
+) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
+    """Take the due leads back into their zone's queue in one statement. Rows another run is
+    already taking are skipped (SKIP LOCKED), and a taken lead no longer matches, so running
+    twice, or after an interrupted run, ends in the same state."""
+    due = (
+        select(Lead.id, Lead.owner_id, Lead.grade)
+        .where(_due_for_recycling(now, hours_by_grade))
+        .with_for_update(skip_locked=True)
+        .cte("due")
+    )
+    stmt = (
+        update(Lead)
+        .where(Lead.id == due.c.id)
+        .values(
+            owner_id=None,
+            assigned_at=None,
+            version=Lead.version + 1,
+            updated_at=now,
+            routing_trace=func.jsonb_build_object(
+                literal_column("'result'"),
+                literal_column("'recycled'"),
+                literal_column("'from_owner'"),
+                cast(due.c.owner_id, Text),
+                literal_column("'at'"),
+                literal(now.isoformat()),
+            ),
+        )
+        .returning(Lead.id, due.c.owner_id, due.c.grade)
+        .execution_options(synchronize_session=False)
+    )
+    return [(r[0], r[1], r[2]) for r in await session.execute(stmt)]

@@ -471,10 +471,17 @@ class Lead(Versioned, Base):
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     last_contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the current owner got the lead (the clock of "not contacted within N hours")
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
     __table_args__ = (
+        Index(
+            "ix_leads_recycle",
+            "assigned_at",
+            postgresql_where=text("status = 'new' AND owner_id IS NOT NULL AND last_contacted_at IS NULL"),
+        ),
         CheckConstraint("status IN ('new', 'contacted', 'qualified', 'converted', 'invalid')", name="status"),
         CheckConstraint("grade IN ('A', 'B', 'C', 'D')", name="grade"),
         Index("ix_leads_owner_status", "owner_id", "status", "grade", "created_at"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,6 +90,7 @@ class LeadDispatchService:
     ) -> None:
         previous = lead.owner_id
         lead.owner_id = owner
+        lead.assigned_at = datetime.now(UTC)
         lead.zone_id = zone or lead.zone_id
         audit.record(
             self.session,

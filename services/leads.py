@@ -134,6 +134,8 @@ class LeadService:
         else:
             lead.customer_id = customer.id if customer is not None else None
             lead.owner_id, lead.zone_id = await self._placement(lead)
+        if lead.owner_id is not None:
+            lead.assigned_at = datetime.now(UTC)
         self.session.add(lead)
         await self.session.flush()
         if action:

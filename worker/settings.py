@@ -41,10 +41,18 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions = [tasks.purge_expired]
+    functions = [tasks.purge_expired, tasks.recycle_leads]
     cron_jobs = [
         # hourly, at :07 (off the hour, when other schedulers tend to fire)
         cron(tasks.purge_expired, name="cron:purge_expired", minute=7, second=0, run_at_startup=False),
+        # every 15 minutes: leads nobody contacted in time go back to their zone's queue
+        cron(
+            tasks.recycle_leads,
+            name="cron:recycle_leads",
+            minute={2, 17, 32, 47},
+            second=0,
+            run_at_startup=False,
+        ),
     ]
     on_startup = startup
     on_shutdown = shutdown

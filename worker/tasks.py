@@ -13,6 +13,7 @@ from typing import Any
 
 from repositories import idempotency, identity
 from repositories.db import unit_of_work
+from services.lead_recycling import LeadRecyclingService
 
 log = logging.getLogger("worker.tasks")
 
@@ -30,3 +31,12 @@ async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
         tokens = await identity.purge_expired_refresh_tokens(session, now - REFRESH_TOKEN_GRACE)
     log.info("purge_expired: %d idempotency keys, %d refresh tokens", keys, tokens)
     return {"idempotency_keys": keys, "refresh_tokens": tokens}
+
+
+async def recycle_leads(ctx: dict[str, Any]) -> dict[str, int]:
+    """Every 15 minutes: owned leads not contacted within their grade's hours go back to the
+    zone's queue (idempotent: an interrupted run is finished by the next one)."""
+    async with unit_of_work(ctx["sessions"]) as session:
+        result = await LeadRecyclingService(session).run(datetime.now(UTC))
+    log.info("recycle_leads: %d leads back in their queues", result.count)
+    return {"recycled": result.count}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from repositories.models import Lead
 from services.context import Actor
 from services.lead_conversion import LeadConversionService
 from services.lead_dispatch import LeadDispatchService
+from services.lead_recycling import LeadRecyclingService
 from services.leads import ChannelService, LeadService
 
 router = APIRouter(tags=["leads"], route_class=TransactionalRoute)
@@ -372,3 +373,34 @@ async def transfer_lead(
     """A rep hands the lead to a colleague, with a reason (kept in the lead's history)."""
     lead = await LeadDispatchService(session, actor).transfer(lead_id, body.user_id, body.reason)
     return _lead(lead, actor)
+
+
+class RecycleIn(Input):
+    dry_run: bool = Field(True, description="list what would be recycled without changing anything")
+
+
+class RecycledLead(Output):
+    lead_id: UUID
+    previous_owner_id: UUID
+    grade: str
+
+
+class RecycleOut(Output):
+    count: int
+    dry_run: bool
+    leads: list[RecycledLead]
+
+
+@router.post("/leads/recycle", operation_id="recycle_leads", response_model=RecycleOut)
+async def recycle_leads(
+    body: RecycleIn, session: Session, _: Annotated[Actor, Depends(Authorize("setting", "update"))]
+) -> dict[str, Any]:
+    """Run lead recycling now (admins; the worker runs it every 15 minutes): owned leads not
+    contacted within their grade's hours (app_settings lead_rules.recycle_hours, default
+    A 24 / B 48 / C 72 / D 168) go back to the zone's queue."""
+    result = await LeadRecyclingService(session).run(datetime.now(UTC), dry_run=body.dry_run)
+    return {
+        "count": result.count,
+        "dry_run": result.dry_run,
+        "leads": [{"lead_id": i, "previous_owner_id": o, "grade": g} for i, o, g in result.leads],
+    }

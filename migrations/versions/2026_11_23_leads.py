@@ -66,6 +66,7 @@ def upgrade() -> None:
     sa.Column('duplicate_of_id', sa.UUID(), nullable=True),
     sa.Column('customer_id', sa.UUID(), nullable=True),
     sa.Column('last_contacted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('assigned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_by', sa.UUID(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -83,6 +84,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_leads'))
     )
     op.create_index('ix_leads_channel', 'leads', ['channel_id', 'created_at'], unique=False)
+    op.create_index('ix_leads_recycle', 'leads', ['assigned_at'], unique=False, postgresql_where=sa.text("status = 'new' AND owner_id IS NOT NULL AND last_contacted_at IS NULL"))
     op.create_index('ix_leads_created', 'leads', ['created_at', 'id'], unique=False)
     op.create_index('ix_leads_dedup_company', 'leads', ['company_key', 'product', 'created_at'], unique=False)
     op.create_index('ix_leads_duplicate_of', 'leads', ['duplicate_of_id'], unique=False)
@@ -147,6 +149,7 @@ def downgrade() -> None:
     op.drop_index('ix_leads_duplicate_of', table_name='leads')
     op.drop_index('ix_leads_dedup_company', table_name='leads')
     op.drop_index('ix_leads_created', table_name='leads')
+    op.drop_index('ix_leads_recycle', table_name='leads', postgresql_where=sa.text("status = 'new' AND owner_id IS NOT NULL AND last_contacted_at IS NULL"))
     op.drop_index('ix_leads_channel', table_name='leads')
     op.drop_table('leads')
     op.drop_table('channels')
