@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -124,6 +125,35 @@ async def search(
     limit: int,
 ) -> tuple[list[Lead], str | None]:
     """Newest first, or best grade first (A before D) so reps start with the best leads."""
+    stmt = _filtered(scope, status, grade, channel_id, owner_id, q, unassigned)
+    if by_grade:
+        stmt = keyset(stmt, Lead.grade, Lead.id, False, cursor, limit)
+        rows = list((await session.scalars(stmt)).all())
+        return page(rows, limit, lambda r: r.grade, lambda r: r.id)
+    stmt = keyset(stmt, Lead.created_at, Lead.id, True, cursor, limit)
+    rows = list((await session.scalars(stmt)).all())
+    return page(rows, limit, lambda r: r.created_at, lambda r: r.id)
+
+
+async def stream(
+    session: AsyncSession, scope: DataScope, max_rows: int, **filters: Any
+) -> AsyncIterator[Lead]:
+    """Every matching lead, newest first (for export), from a server-side cursor."""
+    stmt = _filtered(scope, **filters).order_by(Lead.created_at.desc(), Lead.id).limit(max_rows)
+    result = await session.stream_scalars(stmt.execution_options(yield_per=2000))
+    async for lead in result:
+        yield lead
+
+
+def _filtered(
+    scope: DataScope,
+    status: str | None,
+    grade: str | None,
+    channel_id: uuid.UUID | None,
+    owner_id: uuid.UUID | None,
+    q: str | None,
+    unassigned: bool | None,
+) -> Select[Any]:
     stmt: Select[Any] = select(Lead).where(_visible(scope))
     if status:
         stmt = stmt.where(Lead.status == status)
@@ -137,13 +167,7 @@ async def search(
         stmt = stmt.where(Lead.owner_id.is_(None) if unassigned else Lead.owner_id.is_not(None))
     if q:
         stmt = stmt.where(Lead.company_name.ilike(f"%{q.replace('%', '').replace('_', '')}%"))
-    if by_grade:
-        stmt = keyset(stmt, Lead.grade, Lead.id, False, cursor, limit)
-        rows = list((await session.scalars(stmt)).all())
-        return page(rows, limit, lambda r: r.grade, lambda r: r.id)
-    stmt = keyset(stmt, Lead.created_at, Lead.id, True, cursor, limit)
-    rows = list((await session.scalars(stmt)).all())
-    return page(rows, limit, lambda r: r.created_at, lambda r: r.id)
+    return stmt
 
 
 async def forms(session: AsyncSession) -> list[LeadForm]:

@@ -1,27 +1,18 @@
-"""Export of the filtered customer list (XLSX or CSV), within the caller's scope.
-
-CSV is UTF-8 with a BOM so Excel opens Chinese text correctly; every text cell that a
-spreadsheet would read as a formula (= + - @ TAB CR) is neutralised with a leading quote.
-"""
+"""Export of the filtered customer list (XLSX or CSV, see services/spreadsheet.py), within the
+caller's scope."""
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
 from collections.abc import AsyncIterator
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
 from fastapi.responses import StreamingResponse
-from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.customers import CustomerFilters, neutralise_formula
+from domain.customers import CustomerFilters
 from repositories import customers as repo
 from services.context import Actor
+from services.spreadsheet import ExportFormat, spreadsheet
 
 MAX_ROWS = 200_000
 
@@ -47,11 +38,6 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-class ExportFormat(StrEnum):
-    XLSX = "xlsx"
-    CSV = "csv"
-
-
 def _cells(customer: Any, owner: str | None, zone: str | None) -> list[Any]:
     out: list[Any] = []
     for key, _ in COLUMNS:
@@ -61,11 +47,7 @@ def _cells(customer: Any, owner: str | None, zone: str | None) -> list[Any]:
             value = zone
         else:
             value = getattr(customer, key)
-        if isinstance(value, datetime):
-            value = value.isoformat(timespec="seconds")
-        elif value is not None and not isinstance(value, int | float | str):
-            value = str(value)
-        out.append(neutralise_formula(value))
+        out.append(value)
     return out
 
 
@@ -85,42 +67,8 @@ async def export_customers(
             async for row in repo.stream(session, actor.scope, filters, sort, descending, MAX_ROWS):
                 yield row
 
-    stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    filename = f"客户-customers-{stamp}.{fmt.value}"
-    disposition = (
-        f"attachment; filename=\"customers-{stamp}.{fmt.value}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    if fmt is ExportFormat.CSV:
-        return StreamingResponse(
-            _csv(rows()), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition}
-        )
-    data = await _xlsx(rows())
-    return StreamingResponse(
-        iter([data]),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": disposition},
-    )
+    async def lines() -> AsyncIterator[list[Any]]:
+        async for customer, owner, zone in rows():
+            yield _cells(customer, owner, zone)
 
-
-async def _csv(rows: AsyncIterator[tuple[Any, str | None, str | None]]) -> AsyncIterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([label for _, label in COLUMNS])
-    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    async for customer, owner, zone in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(_cells(customer, owner, zone))
-        yield buffer.getvalue().encode("utf-8")
-
-
-async def _xlsx(rows: AsyncIterator[tuple[Any, str | None, str | None]]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("客户 Customers")
-    sheet.append([label for _, label in COLUMNS])
-    async for customer, owner, zone in rows:
-        sheet.append(_cells(customer, owner, zone))
-    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as tmp:
-        workbook.save(tmp)
-        tmp.seek(0)
-        return tmp.read()
+    return spreadsheet("customers", "客户 Customers", [label for _, label in COLUMNS], lines(), fmt)

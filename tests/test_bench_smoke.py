@@ -92,3 +92,27 @@ async def test_generate_and_read(scratch, redis_url: str) -> None:  # noqa: ANN0
         assert r["iterations"] >= 3 and r["ops_s"] > 0 and r["bare"]["ops_s"] > 0
     assert results[0]["rows"] == 1 and results[0]["bare_rows"] == 1
     assert "lookup.get_visible" in report.table(results)
+
+
+def test_ingest_rules_and_table() -> None:
+    from bench.ingest import RULE_PREFIX, TARGET_LEADS_S, _rules
+
+    zones = [
+        {"id": i, "name": f"z{i}", "province_codes": ["440000"], "teams": [f"t{i}{k}" for k in range(5)]}
+        for i in range(2)
+    ]
+    rules = _rules({"zones": zones, "channel_ids": {"referral": "c1"}})
+    assert len(rules) >= 10 and all(r["name"].startswith(RULE_PREFIX) for r in rules)
+    assert rules[-1] == {
+        "name": RULE_PREFIX + "其余 → 区域负责人",
+        "conditions": {},
+        "action_type": "zone_leader_queue",
+    }
+    row = {
+        "name": "ingest.leads",
+        "ops_s": 600.0,
+        "p50_ms": 1.0,
+        "p95_ms": 2.0,
+        "target_ops_s": TARGET_LEADS_S,
+    }
+    assert f"≥{TARGET_LEADS_S:g}/s" in report.table([{**row, "pass": True}])

@@ -18,8 +18,9 @@ from domain.customers import CustomerFilters, CustomerKind, CustomerLevel, parse
 from domain.errors import FieldError
 from domain.uscc import normalize_uscc
 from services.context import Actor
-from services.customer_export import ExportFormat, export_customers
+from services.customer_export import export_customers
 from services.customers import CustomerService
+from services.spreadsheet import ExportFormat
 
 router = APIRouter(tags=["customers"], route_class=TransactionalRoute)
 

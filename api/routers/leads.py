@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import StreamingResponse
 from pydantic import EmailStr, Field, field_validator
 
-from api.deps import Authorize, IfMatch, Session, etag
+from api.deps import Authorize, Ctx, IfMatch, Session, etag
 from api.routing import TransactionalRoute
 from api.schemas import Input, Items, Output, Page, UserRef
 from domain.contact_info import InvalidPhone, normalize_mobile
@@ -21,8 +22,10 @@ from repositories.models import Lead
 from services.context import Actor
 from services.lead_conversion import LeadConversionService
 from services.lead_dispatch import LeadDispatchService
+from services.lead_export import export_leads
 from services.lead_recycling import LeadRecyclingService
 from services.leads import ChannelService, LeadService
+from services.spreadsheet import XLSX_TYPE, ExportFormat
 
 router = APIRouter(tags=["leads"], route_class=TransactionalRoute)
 
@@ -245,6 +248,35 @@ async def list_leads(
         limit=limit,
     )
     return {"items": [_lead(r, actor) for r in rows], "next_cursor": next_cursor}
+
+
+@router.get(
+    "/leads/export",
+    operation_id="export_leads",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}}}},
+)
+async def export_leads_route(
+    ctx: Ctx,
+    actor: Annotated[Actor, Depends(Authorize("lead", "export"))],
+    status_: Annotated[LeadStatus | None, Query(alias="status")] = None,
+    grade: Annotated[str | None, Query(pattern=r"^[ABCD]$")] = None,
+    channel_id: UUID | None = None,
+    owner_id: UUID | None = None,
+    unassigned: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    format: ExportFormat = ExportFormat.XLSX,
+) -> StreamingResponse:
+    """The filtered lead list within the caller's scope (XLSX, or CSV in UTF-8 with BOM)."""
+    filters = {
+        "status": status_.value if status_ else None,
+        "grade": grade,
+        "channel_id": channel_id,
+        "owner_id": owner_id,
+        "q": q,
+        "unassigned": unassigned,
+    }
+    return await export_leads(ctx.sessions, actor, filters, format)
 
 
 @router.get("/leads/{lead_id}", operation_id="get_lead", response_model=LeadDetailOut)

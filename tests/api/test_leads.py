@@ -195,3 +195,24 @@ async def test_a_lead_for_an_existing_customer_goes_to_that_customers_owner(clie
     assert lead["routing_trace"]["result"] == "customer_owner"
     converted = (await client.post(f"{LEADS}/{lead['id']}/convert", json={}, headers=owner.headers)).json()
     assert converted["created"] is False and converted["customer_id"] == customer["id"]
+
+
+async def test_lead_export_is_scoped_and_formula_safe(client, factory):
+    import csv
+    import io
+
+    zone = await factory.zone()
+    team = await factory.team(zone)
+    rep = await factory.user("sales_rep", team=team)
+    manager = await factory.user("sales_manager", team=team)
+    other = await factory.user("sales_rep", team=await factory.team(await factory.zone()))
+    await client.post(LEADS, json={"company_name": "=cmd|' /C calc'!A0"}, headers=rep.headers)
+    await client.post(LEADS, json={"company_name": "正常线索公司"}, headers=rep.headers)
+    await client.post(LEADS, json={"company_name": "别人的线索"}, headers=other.headers)
+    assert (await client.get(f"{LEADS}/export", headers=rep.headers)).status_code == 403  # reps do not export
+    r = await client.get(f"{LEADS}/export?format=csv", headers=manager.headers)
+    assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == sorted(["'=cmd|' /C calc'!A0", "正常线索公司"])
+    x = await client.get(f"{LEADS}/export?format=xlsx&grade=D", headers=manager.headers)
+    assert x.status_code == 200 and x.content[:2] == b"PK"
