@@ -13,7 +13,7 @@ from typing import Any
 from bench import generate as gen
 from bench import report
 
-GROUPS = ("lookup", "list", "search", "filter", "http")
+GROUPS = ("lookup", "list", "search", "filter", "http", "ingest")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -40,6 +40,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-seconds", type=float, default=8.0, help="time cap per read benchmark side")
     p.add_argument("--http-seconds", type=float, default=10.0, help="load duration per HTTP run")
     p.add_argument("--connections", type=int, default=32, help="HTTP keep-alive connections")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the app during the ingest run (top functions into results.json)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     p.add_argument(
         "--output", type=Path, default=report.RESULTS, help="results file (default bench/results.json)"
@@ -92,6 +97,16 @@ async def _main(args: argparse.Namespace) -> int:
         )
         results += await run_http(url, args.redis_url, selected, args.http_seconds, args.connections)
 
+    if selected("ingest.leads"):
+        from bench.ingest import run_ingest
+
+        print(
+            f"ingest benchmark (uvicorn 1 worker, {args.connections} connections, {args.http_seconds:g}s, "
+            "POST /api/v1/leads):"
+        )
+        profile = _py_spy if args.profile else None
+        results += await run_ingest(url, args.redis_url, args.http_seconds, args.connections, profile=profile)
+
     print()
     print(report.table(results))
     for r in results:
@@ -120,6 +135,56 @@ async def _main(args: argparse.Namespace) -> int:
     if missed:
         print("missed: " + ", ".join(missed))
     return 1 if args.strict and missed else 0
+
+
+async def _py_spy(pid: int, seconds: float) -> dict[str, Any] | None:
+    """py-spy record (raw, non-blocking) for most of the run: inclusive / self sample shares."""
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        return None
+    out = Path(f"/tmp/crm-bench-ingest-{pid}.txt")
+    duration = max(1, int(seconds) - 2)
+    await asyncio.sleep(1)
+    proc = await asyncio.create_subprocess_exec(
+        str(spy),
+        "record",
+        "-p",
+        str(pid),
+        "-d",
+        str(duration),
+        "-f",
+        "raw",
+        "-o",
+        str(out),
+        "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await proc.wait()
+    return await asyncio.to_thread(_summarise_raw, out)
+
+
+def _summarise_raw(out: Path) -> dict[str, Any] | None:
+    if not out.exists():
+        return None
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in out.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+
+    def top(d: dict[str, int], k: int) -> list[tuple[str, float]]:
+        return [(f, round(n / total, 3)) for f, n in sorted(d.items(), key=lambda kv: -kv[1])[:k]]
+
+    return {"samples": total, "raw": str(out), "self": top(own, 25), "inclusive": top(inclusive, 60)}
 
 
 def main(argv: list[str] | None = None) -> int:

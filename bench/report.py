@@ -70,17 +70,23 @@ def table(results: list[dict[str, Any]]) -> str:
             lines.append((r["name"], "-", "-", "-", "-", "ERROR", "-", "-", "-"))
             continue
         target = r.get("target_p95_ms")
+        rate_target = r.get("target_ops_s")
+        if rate_target:
+            target_text = f"≥{rate_target:g}/s"
+        else:
+            target_text = f"p95≤{target:g}" if target else "-"
+        has_ratio = "ratio" in r
         lines.append(
             (
                 r["name"],
                 _f(r.get("ops_s"), 0),
                 _f(r.get("p50_ms"), 2),
                 _f(r.get("p95_ms"), 2),
-                f"p95≤{target:g}" if target else "-",
-                ("ok" if r.get("pass") else "FAIL") if target else "-",
+                target_text,
+                ("ok" if r.get("pass") else "FAIL") if (target or rate_target) else "-",
                 _f(r.get("bare", {}).get("ops_s"), 0),
                 _f(r.get("ratio"), 2),
-                "ok" if r.get("ratio_pass") else "FAIL",
+                ("ok" if r.get("ratio_pass") else "FAIL") if has_ratio else "-",
             )
         )
     widths = [max(len(str(x)) for x in col) for col in zip(head, *lines, strict=False)]

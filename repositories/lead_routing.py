@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from domain.lead_routing import OPEN_STATUSES
 from repositories.models import AssignmentRule, Lead, RoutingCursor, SalesZone, Team, User
@@ -53,9 +53,16 @@ _ADVANCE = text(
 
 
 async def advance_cursor(session: AsyncSession, rule_id: uuid.UUID) -> int:
-    """The rule's turn counter, taken atomically: concurrent routings each get a distinct
-    value (the row lock serialises them until their transactions end)."""
-    return int((await session.execute(_ADVANCE, {"rule_id": rule_id})).scalar_one())
+    """The rule's turn counter, taken atomically in a short transaction of its own: concurrent
+    routings each get a distinct value, and the counter's row lock is released at once instead
+    of being held until the capturing request commits (which serialised every lead of a rule —
+    the ingest bench measured 71 leads/s). A request that fails after taking a turn skips one
+    turn; the even spread over a team is kept."""
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine)
+    async with bind.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        return int((await autocommit.execute(_ADVANCE, {"rule_id": rule_id})).scalar_one())
 
 
 async def peek_cursor(session: AsyncSession, rule_id: uuid.UUID) -> int:
