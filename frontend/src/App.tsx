@@ -13,12 +13,16 @@ import { firstAllowedPath } from "./layout/menuConfig";
 import { CustomerDetailPage } from "./pages/customers/CustomerDetailPage";
 import { CustomerFormPage } from "./pages/customers/CustomerFormPage";
 import { CustomerListPage } from "./pages/customers/CustomerListPage";
+import { LeadDetailPage } from "./pages/leads/LeadDetailPage";
+import { LeadListPage } from "./pages/leads/LeadListPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { DepartmentsPage } from "./pages/org/DepartmentsPage";
 import { SalesZonesPage } from "./pages/org/SalesZonesPage";
 import { TeamsPage } from "./pages/org/TeamsPage";
 import { UsersPage } from "./pages/org/UsersPage";
+import { AssignmentRulesPage } from "./pages/settings/AssignmentRulesPage";
+import { ChannelsPage } from "./pages/settings/ChannelsPage";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage";
 import { CustomerRulesPage } from "./pages/settings/CustomerRulesPage";
 import { RolesPage } from "./pages/settings/RolesPage";
@@ -49,11 +53,15 @@ export function AppRoutes() {
           <Route path="customers/new" element={<Allowed resource="customer" action="create"><CustomerFormPage /></Allowed>} />
           <Route path="customers/:id" element={<Allowed resource="customer" action="read"><CustomerDetailPage /></Allowed>} />
           <Route path="customers/:id/edit" element={<Allowed resource="customer" action="update"><CustomerFormPage /></Allowed>} />
+          <Route path="leads" element={<Allowed resource="lead" action="read"><LeadListPage /></Allowed>} />
+          <Route path="leads/:id" element={<Allowed resource="lead" action="read"><LeadDetailPage /></Allowed>} />
           <Route path="org/departments" element={<Allowed resource="department" action="read"><DepartmentsPage /></Allowed>} />
           <Route path="org/zones" element={<Allowed resource="sales_zone" action="read"><SalesZonesPage /></Allowed>} />
           <Route path="org/teams" element={<Allowed resource="team" action="read"><TeamsPage /></Allowed>} />
           <Route path="org/users" element={<Allowed resource="user" action="read"><UsersPage /></Allowed>} />
           <Route path="settings/customer-rules" element={<Allowed resource="setting" action="read"><CustomerRulesPage /></Allowed>} />
+          <Route path="settings/assignment-rules" element={<Allowed resource="assignment_rule" action="read"><AssignmentRulesPage /></Allowed>} />
+          <Route path="settings/channels" element={<Allowed resource="channel" action="read"><ChannelsPage /></Allowed>} />
           <Route path="settings/roles" element={<Allowed resource="role" action="manage"><RolesPage /></Allowed>} />
           <Route path="settings/api-keys" element={<Allowed resource="api_key" action="read"><ApiKeysPage /></Allowed>} />
           <Route path="*" element={<NotFoundPage />} />

@@ -1,6 +1,6 @@
 /** Query functions and keys for reference data shared by several pages. */
 import { api, unwrap } from "./client";
-import type { Department, Region, Role, SalesZone, Tag, TagCategory, Team, Tier, User } from "./types";
+import type { Channel, Department, Region, Role, SalesZone, Tag, TagCategory, Team, Tier, User } from "./types";
 
 /** Page size used to fill selects (the API's maximum); bigger lists are searched server-side. */
 export const SELECT_LIMIT = 200;
@@ -17,6 +17,7 @@ export const keys = {
   catalog: ["permissions-catalog"] as const,
   tiers: ["customer-tiers"] as const,
   customerRules: ["settings", "customer-rules"] as const,
+  channels: ["channels"] as const,
 };
 
 /** Sales zones for selects: the first page (up to SELECT_LIMIT), `q` narrows by name or code. */
@@ -96,4 +97,16 @@ export function buildTree<T>(items: T[], id: (t: T) => string, parent: (t: T) =>
 function isDescendant<T>(candidate: TreeNode<T>, ancestor: TreeNode<T>): boolean {
   if (candidate === ancestor) return true;
   return ancestor.children.some((c) => isDescendant(candidate, c));
+}
+
+/** Lead channels (all of them, active or not). */
+export async function fetchChannels(): Promise<Channel[]> {
+  const page = await unwrap(api.GET("/api/v1/channels"));
+  return page.items;
+}
+
+/** Active sales reps for dispatch pickers. */
+export async function fetchSalesReps(): Promise<User[]> {
+  const page = await unwrap(api.GET("/api/v1/users", { params: { query: { role: "sales_rep", is_active: true, limit: SELECT_LIMIT } } }));
+  return page.items;
 }

@@ -77,6 +77,27 @@ export type PermissionCatalog = Ok<P["/api/v1/permissions/catalog"]["get"]>;
 export type ApiKey = Ok<P["/api/v1/api-keys"]["get"]>["items"][number];
 export type ApiKeyCreated = Ok<P["/api/v1/api-keys"]["post"]>;
 
+export type LeadPage = Ok<P["/api/v1/leads"]["get"]>;
+export type Lead = LeadPage["items"][number];
+export type LeadQuery = Query<P["/api/v1/leads"]["get"]>;
+export type LeadSort = NonNullable<LeadQuery["sort"]>;
+export type LeadStatus = NonNullable<LeadQuery["status"]>;
+export type LeadDetail = Ok<P["/api/v1/leads/{lead_id}"]["get"]>;
+export type LeadAction = LeadDetail["actions"][number];
+export type LeadCreate = Body<P["/api/v1/leads"]["post"]>;
+export type LeadActionIn = Body<P["/api/v1/leads/{lead_id}/actions"]["post"]>;
+export type LeadActionKind = LeadActionIn["kind"];
+export type Channel = Ok<P["/api/v1/channels"]["get"]>["items"][number];
+export type ChannelIn = Body<P["/api/v1/channels"]["post"]>;
+export type ChannelUpdate = Body<P["/api/v1/channels/{channel_id}"]["patch"]>;
+export type LeadForm = Ok<P["/api/v1/lead-forms"]["get"]>["items"][number];
+export type LeadFormIn = Body<P["/api/v1/lead-forms"]["post"]>;
+export type AssignmentRule = Ok<P["/api/v1/assignment-rules"]["get"]>["items"][number];
+export type AssignmentRuleIn = Body<P["/api/v1/assignment-rules"]["post"]>;
+export type AssignmentActionType = AssignmentRuleIn["action_type"];
+export type RoutingSample = Body<P["/api/v1/assignment-rules/dry-run"]["post"]>;
+export type RoutingDecision = Ok<P["/api/v1/assignment-rules/dry-run"]["post"]>;
+
 export interface Page<T> {
   items: T[];
   next_cursor?: string | null;

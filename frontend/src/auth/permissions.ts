@@ -13,9 +13,12 @@ export type Resource =
   | "api_key"
   | "audit_log"
   | "region"
-  | "setting";
+  | "setting"
+  | "lead"
+  | "channel"
+  | "assignment_rule";
 
-export type Action = "read" | "create" | "update" | "delete" | "export" | "manage";
+export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch";
 
 /** True when the user's roles grant `action` on `resource` at any data scope. */
 export function can(perms: Permissions | undefined | null, resource: Resource, action: Action): boolean {

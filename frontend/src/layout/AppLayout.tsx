@@ -11,6 +11,9 @@ import {
   GlobalOutlined,
   ContactsOutlined,
   ProfileOutlined,
+  AimOutlined,
+  BranchesOutlined,
+  FormOutlined,
 } from "@ant-design/icons";
 import { Button, Layout, Menu, Space, Typography, type MenuProps } from "antd";
 import type { ReactNode } from "react";
@@ -30,6 +33,9 @@ const ICONS: Record<string, ReactNode> = {
   "customer-rules": <ProfileOutlined />,
   roles: <SafetyOutlined />,
   "api-keys": <KeyOutlined />,
+  leads: <AimOutlined />,
+  "assignment-rules": <BranchesOutlined />,
+  channels: <FormOutlined />,
 };
 
 export function SideMenu() {
