@@ -8,8 +8,7 @@ from uuid import UUID
 
 from pydantic import EmailStr, Field, field_validator
 
-from api.schemas import Input, NamedRef, Output, UserRef
-from domain.contact_info import InvalidPhone, normalize_mobile, normalize_phone
+from api.schemas import Input, MobileNumber, NamedRef, Output, PhoneNumber, Uscc, UserRef
 from domain.customers import (
     Attitude,
     CompanySize,
@@ -19,35 +18,16 @@ from domain.customers import (
     Gender,
     IdType,
 )
-from domain.uscc import InvalidUSCC, validate_uscc
 
 REGION = r"^\d{6}$"
-
-
-def _mobile(value: str | None) -> str | None:
-    if value in (None, ""):
-        return None
-    try:
-        return normalize_mobile(value)
-    except InvalidPhone as exc:
-        raise ValueError(str(exc)) from exc
-
-
-def _phone(value: str | None) -> str | None:
-    if value in (None, ""):
-        return None
-    try:
-        return normalize_phone(value)
-    except InvalidPhone as exc:
-        raise ValueError(str(exc)) from exc
 
 
 class ContactFields(Input):
     name: str = Field(min_length=1, max_length=100)
     title: str | None = Field(None, max_length=100)
     department: str | None = Field(None, max_length=100)
-    mobile: str | None = Field(None, max_length=32)
-    phone: str | None = Field(None, max_length=32)
+    mobile: MobileNumber = None
+    phone: PhoneNumber = None
     email: EmailStr | None = None
     wechat: str | None = Field(None, max_length=64)
     gender: Gender | None = None
@@ -55,9 +35,6 @@ class ContactFields(Input):
     attitude: Attitude | None = None
     is_key_person: bool = False
     notes: str | None = Field(None, max_length=5000)
-
-    _mobile = field_validator("mobile")(classmethod(lambda cls, v: _mobile(v)))
-    _phone = field_validator("phone")(classmethod(lambda cls, v: _phone(v)))
 
 
 class ContactCreate(ContactFields):
@@ -99,7 +76,7 @@ class _CustomerFields(Input):
     name: str = Field(min_length=1, max_length=200)
     short_name: str | None = Field(None, max_length=100)
     industry: str | None = Field(None, max_length=100)
-    uscc: str | None = Field(None, max_length=32, description="统一社会信用代码, GB 32100-2015 check digit")
+    uscc: Uscc = None
     country: str = Field("CN", pattern=r"^[A-Z]{2}$")
     province_code: str | None = Field(None, pattern=REGION)
     city_code: str | None = Field(None, pattern=REGION)
@@ -107,14 +84,14 @@ class _CustomerFields(Input):
     address: str | None = Field(None, max_length=300)
     size: CompanySize | None = None
     company_type: str | None = Field(None, max_length=50)
-    phone: str | None = Field(None, max_length=32)
-    fax: str | None = Field(None, max_length=32)
+    phone: PhoneNumber = None
+    fax: PhoneNumber = None
     email: EmailStr | None = None
     website: str | None = Field(None, max_length=300)
     parent_id: UUID | None = None
     gender: Gender | None = None
     birthday: date | None = None
-    mobile: str | None = Field(None, max_length=32)
+    mobile: MobileNumber = None
     id_type: IdType | None = None
     id_number: str | None = Field(None, max_length=40)
     occupation: str | None = Field(None, max_length=100)
@@ -122,19 +99,6 @@ class _CustomerFields(Input):
     education: str | None = Field(None, max_length=50)
     tier: str | None = Field(None, pattern=r"^[A-Z]$")
     notes: str | None = Field(None, max_length=5000)
-
-    @field_validator("uscc")
-    @classmethod
-    def _uscc(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        try:
-            return validate_uscc(value)
-        except InvalidUSCC as exc:
-            raise ValueError(str(exc)) from exc
-
-    _mobile = field_validator("mobile")(classmethod(lambda cls, v: _mobile(v)))
-    _phones = field_validator("phone", "fax")(classmethod(lambda cls, v: _phone(v)))
 
     @field_validator("birthday")
     @classmethod

@@ -12,11 +12,9 @@ from pydantic import EmailStr, Field, field_validator
 
 from api.deps import Authorize, Ctx, IfMatch, Session, etag
 from api.routing import TransactionalRoute
-from api.schemas import Input, Items, Output, Page, UserRef
-from domain.contact_info import InvalidPhone, normalize_mobile
+from api.schemas import Input, Items, MobileNumber, Output, Page, Uscc, UserRef
 from domain.customers import CompanySize
 from domain.leads import LeadStatus
-from domain.uscc import InvalidUSCC, validate_uscc
 from repositories import leads as leads_repo
 from repositories.models import Lead
 from services.context import Actor
@@ -56,10 +54,10 @@ class ChannelOut(Output):
 
 class _LeadFields(Input):
     company_name: str = Field(min_length=1, max_length=200)
-    uscc: str | None = Field(None, max_length=32)
+    uscc: Uscc = None
     contact_name: str | None = Field(None, max_length=100)
     title: str | None = Field(None, max_length=100)
-    mobile: str | None = Field(None, max_length=32)
+    mobile: MobileNumber = None
     email: EmailStr | None = None
     province_code: str | None = Field(None, pattern=REGION)
     city_code: str | None = Field(None, pattern=REGION)
@@ -70,26 +68,6 @@ class _LeadFields(Input):
     campaign: str | None = Field(None, max_length=100)
     utm: dict[str, str] = Field(default_factory=dict, max_length=10, description="utm_source, utm_medium…")
     notes: str | None = Field(None, max_length=5000)
-
-    @field_validator("uscc")
-    @classmethod
-    def _uscc(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        try:
-            return validate_uscc(value)
-        except InvalidUSCC as exc:
-            raise ValueError(str(exc)) from exc
-
-    @field_validator("mobile")
-    @classmethod
-    def _mobile(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        try:
-            return normalize_mobile(value)
-        except InvalidPhone as exc:
-            raise ValueError(str(exc)) from exc
 
     @field_validator("utm")
     @classmethod

@@ -11,8 +11,7 @@ from pydantic import EmailStr, Field, field_validator
 
 from api.deps import Authorize, Ctx, IfMatch, Session, etag
 from api.routing import TransactionalRoute
-from api.schemas import Input, Items, NamedRef, Output, Page
-from domain.contact_info import InvalidPhone, normalize_mobile
+from api.schemas import Input, Items, MobileNumber, NamedRef, Output, Page
 from repositories.models import User
 from services.context import Actor
 from services.users import UserService
@@ -24,21 +23,11 @@ USERNAME = r"^[A-Za-z0-9_.\-]{3,64}$"
 
 class _UserFields(Input):
     display_name: str = Field(min_length=1, max_length=100)
-    mobile: str | None = Field(None, max_length=32, description="E.164; Chinese numbers may omit +86")
+    mobile: MobileNumber = None
     email: EmailStr | None = None
     department_id: UUID | None = None
     zone_ids: list[UUID] = Field(default_factory=list, description="sales zones the user covers (directors)")
     roles: list[str] = Field(default_factory=list)
-
-    @field_validator("mobile")
-    @classmethod
-    def _mobile(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        try:
-            return normalize_mobile(value)
-        except InvalidPhone as exc:
-            raise ValueError(str(exc)) from exc
 
 
 class UserCreate(_UserFields):

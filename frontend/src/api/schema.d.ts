@@ -543,6 +543,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/leads/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Leads Route
+         * @description The filtered lead list within the caller's scope (XLSX, or CSV in UTF-8 with BOM).
+         */
+        get: operations["export_leads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/recycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recycle Leads
+         * @description Run lead recycling now (admins; the worker runs it every 15 minutes): owned leads not
+         *     contacted within their grade's hours (app_settings lead_rules.recycle_hours, default
+         *     A 24 / B 48 / C 72 / D 168) go back to the zone's queue.
+         */
+        post: operations["recycle_leads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads/{lead_id}": {
         parameters: {
             query?: never;
@@ -1300,7 +1342,10 @@ export interface components {
              * @default false
              */
             is_key_person?: boolean;
-            /** Mobile */
+            /**
+             * Mobile
+             * @description mobile, E.164 (Chinese numbers may omit +86)
+             */
             mobile?: string | null;
             /** Name */
             name: string;
@@ -1377,7 +1422,10 @@ export interface components {
             gender?: components["schemas"]["Gender"] | null;
             /** Is Key Person */
             is_key_person?: boolean;
-            /** Mobile */
+            /**
+             * Mobile
+             * @description mobile, E.164 (Chinese numbers may omit +86)
+             */
             mobile?: string | null;
             /** Name */
             name?: string;
@@ -1446,7 +1494,10 @@ export interface components {
             /** Industry */
             industry?: string | null;
             kind: components["schemas"]["CustomerKind"];
-            /** Mobile */
+            /**
+             * Mobile
+             * @description mobile, E.164 (Chinese numbers may omit +86)
+             */
             mobile?: string | null;
             /** Name */
             name: string;
@@ -1671,7 +1722,10 @@ export interface components {
             id_type?: components["schemas"]["IdType"] | null;
             /** Industry */
             industry?: string | null;
-            /** Mobile */
+            /**
+             * Mobile
+             * @description mobile, E.164 (Chinese numbers may omit +86)
+             */
             mobile?: string | null;
             /** Name */
             name?: string;
@@ -1850,7 +1904,10 @@ export interface components {
              * @default false
              */
             is_key_person?: boolean;
-            /** Mobile */
+            /**
+             * Mobile
+             * @description mobile, E.164 (Chinese numbers may omit +86)
+             */
             mobile?: string | null;
             /** Name */
             name: string;
@@ -1970,7 +2027,10 @@ export interface components {
             email?: string | null;
             /** Industry */
             industry?: string | null;
-            /** Mobile */
+            /**
+             * Mobile
+             * @description mobile, E.164 (Chinese numbers may omit +86)
+             */
             mobile?: string | null;
             /** Notes */
             notes?: string | null;
@@ -1983,7 +2043,10 @@ export interface components {
             province_code?: string | null;
             /** Title */
             title?: string | null;
-            /** Uscc */
+            /**
+             * Uscc
+             * @description 统一社会信用代码, GB 32100-2015 check digit
+             */
             uscc?: string | null;
             /**
              * Utm
@@ -2254,7 +2317,10 @@ export interface components {
             email?: string | null;
             /** Industry */
             industry?: string | null;
-            /** Mobile */
+            /**
+             * Mobile
+             * @description mobile, E.164 (Chinese numbers may omit +86)
+             */
             mobile?: string | null;
             /** Notes */
             notes?: string | null;
@@ -2267,7 +2333,10 @@ export interface components {
             province_code?: string | null;
             /** Title */
             title?: string | null;
-            /** Uscc */
+            /**
+             * Uscc
+             * @description 统一社会信用代码, GB 32100-2015 check digit
+             */
             uscc?: string | null;
             /**
              * Utm
@@ -2458,7 +2527,10 @@ export interface components {
             email?: string | null;
             /** Industry */
             industry?: string | null;
-            /** Mobile */
+            /**
+             * Mobile
+             * @description mobile, E.164 (Chinese numbers may omit +86)
+             */
             mobile?: string | null;
             /** Notes */
             notes?: string | null;
@@ -2471,7 +2543,10 @@ export interface components {
             province_code?: string | null;
             /** Title */
             title?: string | null;
-            /** Uscc */
+            /**
+             * Uscc
+             * @description 统一社会信用代码, GB 32100-2015 check digit
+             */
             uscc?: string | null;
             /**
              * Utm
@@ -2493,6 +2568,39 @@ export interface components {
              * @default true
              */
             received: boolean;
+        };
+        /** RecycleIn */
+        RecycleIn: {
+            /**
+             * Dry Run
+             * @description list what would be recycled without changing anything
+             * @default true
+             */
+            dry_run?: boolean;
+        };
+        /** RecycleOut */
+        RecycleOut: {
+            /** Count */
+            count: number;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Leads */
+            leads: components["schemas"]["RecycledLead"][];
+        };
+        /** RecycledLead */
+        RecycledLead: {
+            /** Grade */
+            grade: string;
+            /**
+             * Lead Id
+             * Format: uuid
+             */
+            lead_id: string;
+            /**
+             * Previous Owner Id
+             * Format: uuid
+             */
+            previous_owner_id: string;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -2751,7 +2859,7 @@ export interface components {
             email?: string | null;
             /**
              * Mobile
-             * @description E.164; Chinese numbers may omit +86
+             * @description mobile, E.164 (Chinese numbers may omit +86)
              */
             mobile?: string | null;
             /** Password */
@@ -2840,7 +2948,7 @@ export interface components {
             is_active?: boolean | null;
             /**
              * Mobile
-             * @description E.164; Chinese numbers may omit +86
+             * @description mobile, E.164 (Chinese numbers may omit +86)
              */
             mobile?: string | null;
             /** On Leave */
@@ -6211,6 +6319,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DispatchOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_leads: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["LeadStatus"] | null;
+                grade?: string | null;
+                channel_id?: string | null;
+                owner_id?: string | null;
+                unassigned?: boolean | null;
+                q?: string | null;
+                format?: components["schemas"]["ExportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recycle_leads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecycleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecycleOut"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
