@@ -71,14 +71,14 @@ class LeadService:
             raise NotFound("lead", lead_id)
         return lead
 
-    async def _score(self, lead: Lead) -> Score:
+    async def score(self, lead: Lead) -> Score:
         channel = await repo.get_channel(self.session, lead.channel_id) if lead.channel_id else None
         counts = await repo.action_counts(self.session, lead.id) if lead.id else {}
         fields = {name: getattr(lead, name) for name in SCORED_FIELDS}
         return score_lead(channel.weight if channel else 0, fields, counts)
 
     @staticmethod
-    def _apply_score(lead: Lead, score: Score) -> None:
+    def apply_score(lead: Lead, score: Score) -> None:
         lead.score = score.total
         lead.grade = score.grade
         lead.score_breakdown = {
@@ -141,7 +141,7 @@ class LeadService:
         if action:
             self.session.add(LeadAction(lead_id=lead.id, kind=action, happened_at=datetime.now(UTC)))
             await self.session.flush()
-        self._apply_score(lead, await self._score(lead))
+        self.apply_score(lead, await self.score(lead))
         await self.session.flush()
         return lead
 
@@ -164,7 +164,7 @@ class LeadService:
         if await router.has_rules():
             fields = {name: getattr(lead, name) for name in SCORED_FIELDS}
             fields.update(channel_id=lead.channel_id, city_code=lead.city_code)
-            fields["grade"] = (await self._score(lead)).grade  # before the capture action counts
+            fields["grade"] = (await self.score(lead)).grade  # before the capture action counts
             decision = await router.route(fields)
             lead.routing_trace = decision.trace
             return decision.owner_id, decision.zone_id
@@ -190,7 +190,7 @@ class LeadService:
             setattr(lead, key, value)
         if "company_name" in data:
             lead.company_key = normalize_company_name(lead.company_name)
-        self._apply_score(lead, await self._score(lead))
+        self.apply_score(lead, await self.score(lead))
         await self.session.flush()
         return lead
 
@@ -210,7 +210,7 @@ class LeadService:
             lead.last_contacted_at = max(filter(None, (lead.last_contacted_at, happened)))
             if lead.status == LeadStatus.NEW:
                 lead.status = LeadStatus.CONTACTED
-        self._apply_score(lead, await self._score(lead))
+        self.apply_score(lead, await self.score(lead))
         await self.session.flush()
         return lead
 

@@ -20,6 +20,7 @@ from repositories.models import Lead
 from services.context import Actor
 from services.lead_conversion import LeadConversionService
 from services.lead_dispatch import LeadDispatchService
+from services.lead_duplicates import LeadDuplicateService
 from services.lead_export import export_leads
 from services.lead_recycling import LeadRecyclingService
 from services.leads import ChannelService, LeadService
@@ -414,3 +415,20 @@ async def recycle_leads(
         "dry_run": result.dry_run,
         "leads": [{"lead_id": i, "previous_owner_id": o, "grade": g} for i, o, g in result.leads],
     }
+
+
+@router.post("/leads/{lead_id}/merge", operation_id="merge_duplicate_lead", response_model=LeadOut)
+async def merge_duplicate(
+    lead_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("lead", "dispatch"))]
+) -> dict[str, Any]:
+    """A manager merges a duplicate into its original: the original takes the fields only the
+    duplicate had; the duplicate is closed as merged (kept, still linked). Returns the original."""
+    return _lead(await LeadDuplicateService(session, actor).merge(lead_id), actor)
+
+
+@router.post("/leads/{lead_id}/unlink", operation_id="unlink_duplicate_lead", response_model=LeadOut)
+async def unlink_duplicate(
+    lead_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("lead", "dispatch"))]
+) -> dict[str, Any]:
+    """A manager decides a flagged duplicate is a lead of its own."""
+    return _lead(await LeadDuplicateService(session, actor).unlink(lead_id), actor)

@@ -216,3 +216,49 @@ async def test_lead_export_is_scoped_and_formula_safe(client, factory):
     assert sorted(row[0] for row in rows[1:]) == sorted(["'=cmd|' /C calc'!A0", "正常线索公司"])
     x = await client.get(f"{LEADS}/export?format=xlsx&grade=D", headers=manager.headers)
     assert x.status_code == 200 and x.content[:2] == b"PK"
+
+
+async def test_manager_merges_or_unlinks_duplicates(client, factory):
+    zone = await factory.zone()
+    team = await factory.team(zone)
+    rep = await factory.user("sales_rep", team=team)
+    manager = await factory.user("sales_manager", team=team)
+    original = (
+        await client.post(LEADS, json={"company_name": "合并测试公司", "product": "ERP"}, headers=rep.headers)
+    ).json()
+    dup = (
+        await client.post(
+            LEADS,
+            json={
+                "company_name": "合并测试有限公司",
+                "product": "ERP",
+                "contact_name": "王五",
+                "mobile": "13600001111",
+            },
+            headers=rep.headers,
+        )
+    ).json()
+    assert dup["duplicate_of_id"] == original["id"]
+    assert (
+        await client.post(f"{LEADS}/{dup['id']}/merge", headers=rep.headers)
+    ).status_code == 403  # managers only
+    merged = await client.post(f"{LEADS}/{dup['id']}/merge", headers=manager.headers)
+    assert merged.status_code == 200, merged.text
+    body = merged.json()
+    assert (
+        body["id"] == original["id"] and body["contact_name"] == "王五" and body["mobile"] == "+8613600001111"
+    )
+    assert body["score"] > original["score"]  # more complete → higher score
+    closed = (await client.get(f"{LEADS}/{dup['id']}", headers=manager.headers)).json()
+    assert (closed["status"], closed["invalid_reason"], closed["duplicate_of_id"]) == (
+        "invalid",
+        "merged",
+        original["id"],
+    )
+    other = (
+        await client.post(LEADS, json={"company_name": "合并测试", "product": "ERP"}, headers=rep.headers)
+    ).json()
+    unlinked = (await client.post(f"{LEADS}/{other['id']}/unlink", headers=manager.headers)).json()
+    assert unlinked["duplicate_of_id"] is None
+    not_dup = await client.post(f"{LEADS}/{original['id']}/unlink", headers=manager.headers)
+    assert not_dup.status_code == 422
