@@ -14,6 +14,7 @@ from api import errors, openapi
 from api import logging as api_logging
 from api.context import build_context
 from api.routers import (
+    analytics,
     api_keys,
     assignment_rules,
     audit_log,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         leads,
         lead_forms,
         assignment_rules,
+        analytics,
     ):
         v1.include_router(module.router)
 

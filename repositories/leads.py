@@ -241,3 +241,57 @@ async def recycle(
         .execution_options(synchronize_session=False)
     )
     return [(r[0], r[1], r[2]) for r in await session.execute(stmt)]
+
+
+_GROUPS = {"channel": Lead.channel_id, "zone": Lead.zone_id, "owner": Lead.owner_id, "grade": Lead.grade}
+
+
+async def board(
+    session: AsyncSession, scope: DataScope, since: datetime | None, until: datetime | None, group_by: str
+) -> dict[str, Any]:
+    """The lead board's numbers in three grouped statements over the caller's leads: totals by
+    status, a breakdown by channel / zone / owner / grade, and the reasons leads were invalid."""
+    conds = [_visible(scope)]
+    if since is not None:
+        conds.append(Lead.created_at >= since)
+    if until is not None:
+        conds.append(Lead.created_at < until)
+    where = and_(*conds)
+
+    def counts() -> list[Any]:
+        return [
+            func.count().label("leads"),
+            func.count().filter(Lead.status == "contacted").label("contacted"),
+            func.count().filter(Lead.status == "qualified").label("qualified"),
+            func.count().filter(Lead.status == "converted").label("converted"),
+            func.count().filter(Lead.status == "invalid").label("invalid"),
+            func.count().filter(Lead.duplicate_of_id.is_not(None)).label("duplicates"),
+        ]
+
+    totals = (await session.execute(select(*counts()).where(where))).one()
+    key = _GROUPS[group_by]
+    groups = (
+        await session.execute(
+            select(key.label("key"), *counts()).where(where).group_by(key).order_by(func.count().desc())
+        )
+    ).all()
+    reasons = (
+        await session.execute(
+            select(Lead.invalid_reason, func.count())
+            .where(where, Lead.status == "invalid")
+            .group_by(Lead.invalid_reason)
+            .order_by(func.count().desc())
+        )
+    ).all()
+    return {
+        "totals": totals._asdict(),
+        "groups": [g._asdict() for g in groups],
+        "invalid_reasons": [{"reason": r or "", "count": int(n)} for r, n in reasons],
+    }
+
+
+async def zone_names(session: AsyncSession, ids: list[uuid.UUID]) -> dict[Any, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(SalesZone.id, SalesZone.name).where(SalesZone.id.in_(ids)))
+    return {r[0]: r[1] for r in rows}

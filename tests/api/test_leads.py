@@ -262,3 +262,50 @@ async def test_manager_merges_or_unlinks_duplicates(client, factory):
     assert unlinked["duplicate_of_id"] is None
     not_dup = await client.post(f"{LEADS}/{original['id']}/unlink", headers=manager.headers)
     assert not_dup.status_code == 422
+
+
+async def test_lead_board_counts_the_callers_leads(client, factory):
+    zone = await factory.zone()
+    team = await factory.team(zone)
+    rep = await factory.user("sales_rep", team=team)
+    manager = await factory.user("sales_manager", team=team)
+    other = await factory.user("sales_rep", team=await factory.team(await factory.zone()))
+    admin = await factory.admin()
+    web = await channel_id(client, admin)
+    ids = []
+    for i in range(4):
+        ids.append(
+            (
+                await client.post(
+                    LEADS, json={"company_name": f"看板公司{i}", "channel_id": web}, headers=rep.headers
+                )
+            ).json()["id"]
+        )
+    await client.post(LEADS, json={"company_name": "别的战区公司"}, headers=other.headers)
+    await client.post(f"{LEADS}/{ids[0]}/actions", json={"kind": "call"}, headers=rep.headers)
+    await client.post(f"{LEADS}/{ids[1]}/convert", json={}, headers=rep.headers)
+    await client.post(
+        f"{LEADS}/{ids[2]}/status", json={"status": "invalid", "reason": "空号"}, headers=rep.headers
+    )
+    board = (await client.get("/api/v1/analytics/leads?group_by=channel", headers=manager.headers)).json()
+    assert board["totals"] == {
+        "leads": 4,
+        "contacted": 1,
+        "qualified": 0,
+        "converted": 1,
+        "invalid": 1,
+        "duplicates": 0,
+        "conversion_rate": 0.25,
+    }
+    assert [f["count"] for f in board["funnel"]] == [4, 2, 1, 1]
+    assert [(g["label"], g["leads"]) for g in board["groups"]] == [("官网表单 / Web form", 4)]
+    assert board["invalid_reasons"] == [{"reason": "空号", "count": 1}]
+    everyone = (await client.get("/api/v1/analytics/leads?group_by=owner", headers=admin.headers)).json()
+    assert everyone["totals"]["leads"] == 5
+    assert sorted((g["key"], g["leads"]) for g in everyone["groups"]) == sorted(
+        [(str(rep.id), 4), (str(other.id), 1)]
+    )
+    assert all(g["label"].startswith("用户") for g in everyone["groups"])  # display names, not ids
+    assert (
+        await client.get("/api/v1/analytics/leads?group_by=password", headers=admin.headers)
+    ).status_code == 422

@@ -4,6 +4,27 @@
  */
 
 export interface paths {
+    "/api/v1/analytics/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lead Board
+         * @description Conversion rate, the funnel (new → contacted → qualified → converted), the breakdown by
+         *     channel / zone / rep / grade and the invalid reasons, over the leads the caller may see.
+         */
+        get: operations["lead_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -1918,6 +1939,13 @@ export interface components {
             /** Next Step */
             next_step?: string | null;
         };
+        /** FunnelStage */
+        FunnelStage: {
+            /** Count */
+            count: number;
+            /** Stage */
+            stage: string;
+        };
         /**
          * Gender
          * @enum {string}
@@ -1960,6 +1988,13 @@ export interface components {
             title?: string | null;
             /** Wechat */
             wechat?: string | null;
+        };
+        /** InvalidReason */
+        InvalidReason: {
+            /** Count */
+            count: number;
+            /** Reason */
+            reason: string;
         };
         /** Items[AssignmentRuleOut] */
         Items_AssignmentRuleOut_: {
@@ -2050,6 +2085,35 @@ export interface components {
             kind: string;
             /** Note */
             note: string | null;
+        };
+        /** LeadBoard */
+        LeadBoard: {
+            /** Funnel */
+            funnel: components["schemas"]["FunnelStage"][];
+            /** Group By */
+            group_by: string;
+            /** Groups */
+            groups: components["schemas"]["LeadGroup"][];
+            /** Invalid Reasons */
+            invalid_reasons: components["schemas"]["InvalidReason"][];
+            totals: components["schemas"]["LeadCounts"];
+        };
+        /** LeadCounts */
+        LeadCounts: {
+            /** Contacted */
+            contacted: number;
+            /** Conversion Rate */
+            conversion_rate: number;
+            /** Converted */
+            converted: number;
+            /** Duplicates */
+            duplicates: number;
+            /** Invalid */
+            invalid: number;
+            /** Leads */
+            leads: number;
+            /** Qualified */
+            qualified: number;
         };
         /** LeadCreate */
         LeadCreate: {
@@ -2246,6 +2310,27 @@ export interface components {
             name?: string;
             /** Product */
             product?: string | null;
+        };
+        /** LeadGroup */
+        LeadGroup: {
+            /** Contacted */
+            contacted: number;
+            /** Conversion Rate */
+            conversion_rate: number;
+            /** Converted */
+            converted: number;
+            /** Duplicates */
+            duplicates: number;
+            /** Invalid */
+            invalid: number;
+            /** Key */
+            key: string | null;
+            /** Label */
+            label: string;
+            /** Leads */
+            leads: number;
+            /** Qualified */
+            qualified: number;
         };
         /** LeadOut */
         LeadOut: {
@@ -3089,6 +3174,68 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    lead_board: {
+        parameters: {
+            query?: {
+                /** @description leads created at or after */
+                from?: string | null;
+                /** @description leads created before */
+                to?: string | null;
+                group_by?: "channel" | "zone" | "owner" | "grade";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadBoard"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_api_keys: {
         parameters: {
             query?: {
