@@ -53,11 +53,8 @@ async def find_original(
 ) -> Lead | None:
     """The earliest lead within the window that the new one duplicates: same normalised company
     and product, or the same USCC, mobile or e-mail (each served by an index)."""
-    matches = [Lead.company_key == company_key]
-    if product:
-        matches[0] = (Lead.company_key == company_key) & (Lead.product == product)
-    else:
-        matches[0] = (Lead.company_key == company_key) & Lead.product.is_(None)
+    same_product = Lead.product == product if product else Lead.product.is_(None)
+    matches: list[Any] = [(Lead.company_key == company_key) & same_product]
     if mobile:
         matches.append(Lead.mobile == mobile)
     if email:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Conflict, FieldError, NotFound, RuleViolation, check_version
+from domain.errors import Conflict, FieldError, RuleViolation, check_version
 from domain.leads import LeadStatus
 from repositories import customers as customers_repo
 from repositories.models import Contact, Customer, Lead
@@ -91,6 +91,4 @@ class LeadConversionService:
         )
         self.session.add(customer)
         await self.session.flush()
-        if customer.id is None:  # pragma: no cover - ids are set before INSERT
-            raise NotFound("customer", None)
         return customer

@@ -32,14 +32,11 @@ class UserService:
         self.session = session
         self.access = access
 
-    async def get_self(self, user_id: uuid.UUID) -> User:
+    async def get(self, user_id: uuid.UUID) -> User:
         user = await users_repo.get(self.session, user_id)
         if user is None:
             raise NotFound("user", user_id)
         return user
-
-    async def get(self, user_id: uuid.UUID) -> User:
-        return await self.get_self(user_id)
 
     async def roles_of(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         return await access_repo.roles_for_users(self.session, user_ids)

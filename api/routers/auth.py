@@ -84,7 +84,7 @@ async def logout(body: RefreshIn, auth: Auth) -> None:
 
 @router.get("/me", operation_id="me", response_model=MeOut)
 async def me(principal: CurrentPrincipal, session: Session, ctx: Ctx) -> MeOut:
-    user = await UserService(session, ctx.access).get_self(principal.user_id)
+    user = await UserService(session, ctx.access).get(principal.user_id)
     perms = ctx.access.permissions(principal)
     return MeOut(
         user=MeUser(
