@@ -11,7 +11,7 @@ from sqlalchemy import Select, Text, and_, case, cast, func, literal, literal_co
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.scope import DataScope, ScopeLevel
-from repositories.models import Channel, Lead, LeadAction, LeadForm, SalesZone, User
+from repositories.models import Channel, Lead, LeadAction, LeadForm, SalesZone, Team, User
 from repositories.pagination import keyset, page
 from repositories.scope import visible_to
 
@@ -240,14 +240,29 @@ async def recycle(
     return [(r[0], r[1], r[2]) for r in await session.execute(stmt)]
 
 
-_GROUPS = {"channel": Lead.channel_id, "zone": Lead.zone_id, "owner": Lead.owner_id, "grade": Lead.grade}
+_GROUPS: dict[str, Any] = {
+    "channel": Lead.channel_id,
+    "zone": Lead.zone_id,
+    "owner": Lead.owner_id,
+    "grade": Lead.grade,
+    # the owner's current team (a correlated lookup on the users primary key)
+    "team": select(User.team_id).where(User.id == Lead.owner_id).scalar_subquery(),
+    # periods are calendar days / ISO weeks / months in China time
+    **{
+        period: func.to_char(
+            func.date_trunc(period, func.timezone("Asia/Shanghai", Lead.created_at)), "YYYY-MM-DD"
+        )
+        for period in ("day", "week", "month")
+    },
+}
+PERIODS = ("day", "week", "month")
 
 
 async def board(
     session: AsyncSession, scope: DataScope, since: datetime | None, until: datetime | None, group_by: str
 ) -> dict[str, Any]:
     """The lead board's numbers in three grouped statements over the caller's leads: totals by
-    status, a breakdown by channel / zone / owner / grade, and the reasons leads were invalid."""
+    status, a breakdown by channel / zone / team / owner / grade / period, and the reasons leads were invalid."""
     conds = [_visible(scope)]
     if since is not None:
         conds.append(Lead.created_at >= since)
@@ -266,12 +281,9 @@ async def board(
         ]
 
     totals = (await session.execute(select(*counts()).where(where))).one()
-    key = _GROUPS[group_by]
-    groups = (
-        await session.execute(
-            select(key.label("key"), *counts()).where(where).group_by(key).order_by(func.count().desc())
-        )
-    ).all()
+    key = _GROUPS[group_by].label("key")
+    order = key if group_by in PERIODS else func.count().desc()  # periods read as a time series
+    groups = (await session.execute(select(key, *counts()).where(where).group_by(key).order_by(order))).all()
     reasons = (
         await session.execute(
             select(Lead.invalid_reason, func.count())
@@ -291,4 +303,11 @@ async def zone_names(session: AsyncSession, ids: list[uuid.UUID]) -> dict[Any, s
     if not ids:
         return {}
     rows = await session.execute(select(SalesZone.id, SalesZone.name).where(SalesZone.id.in_(ids)))
+    return {r[0]: r[1] for r in rows}
+
+
+async def team_names(session: AsyncSession, ids: list[uuid.UUID]) -> dict[Any, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Team.id, Team.name).where(Team.id.in_(ids)))
     return {r[0]: r[1] for r in rows}

@@ -12,7 +12,7 @@ from domain.errors import FieldError
 from repositories import leads as repo
 from services.context import Actor
 
-GROUPS = ("channel", "zone", "owner", "grade")
+GROUPS = ("channel", "zone", "team", "owner", "grade", "day", "week", "month")
 
 
 def _rate(part: int, whole: int) -> float:
@@ -65,4 +65,6 @@ class LeadBoardService:
             return {c.id: c.name for c in await repo.channels(self.session)}
         if group_by == "zone":
             return await repo.zone_names(self.session, [k for k in keys if k is not None])
-        return {k: k for k in keys if k is not None}
+        if group_by == "team":
+            return await repo.team_names(self.session, [k for k in keys if k is not None])
+        return {k: k for k in keys if k is not None}  # grade, or the period's first day

@@ -55,8 +55,12 @@ async def lead_board(
     actor: Annotated[Actor, Depends(Authorize("lead", "read"))],
     from_: Annotated[datetime | None, Query(alias="from", description="leads created at or after")] = None,
     to: Annotated[datetime | None, Query(description="leads created before")] = None,
-    group_by: Annotated[Literal["channel", "zone", "owner", "grade"], Query()] = "channel",
+    group_by: Annotated[
+        Literal["channel", "zone", "team", "owner", "grade", "day", "week", "month"],
+        Query(description="breakdown: by channel, zone, the owner's team, rep, grade, or period"),
+    ] = "channel",
 ) -> dict[str, Any]:
     """Conversion rate, the funnel (new → contacted → qualified → converted), the breakdown by
-    channel / zone / rep / grade and the invalid reasons, over the leads the caller may see."""
+    channel / zone / team / rep / grade or by day / week / month (China time, oldest first),
+    and the invalid reasons, over the leads the caller may see."""
     return await LeadBoardService(session, actor).board(from_, to, group_by)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import func, select
 
 from repositories.models import Lead
@@ -306,6 +309,12 @@ async def test_lead_board_counts_the_callers_leads(client, factory):
         [(str(rep.id), 4), (str(other.id), 1)]
     )
     assert all(g["label"].startswith("用户") for g in everyone["groups"])  # display names, not ids
+    by_team = (await client.get("/api/v1/analytics/leads?group_by=team", headers=admin.headers)).json()
+    assert sorted(g["leads"] for g in by_team["groups"]) == [1, 4]
+    assert all(g["label"] != "—" for g in by_team["groups"])  # team names
+    by_day = (await client.get("/api/v1/analytics/leads?group_by=day", headers=admin.headers)).json()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    assert [(g["key"], g["leads"]) for g in by_day["groups"]] == [(today, 5)]
     assert (
         await client.get("/api/v1/analytics/leads?group_by=password", headers=admin.headers)
     ).status_code == 422

@@ -14,7 +14,8 @@ export interface paths {
         /**
          * Lead Board
          * @description Conversion rate, the funnel (new → contacted → qualified → converted), the breakdown by
-         *     channel / zone / rep / grade and the invalid reasons, over the leads the caller may see.
+         *     channel / zone / team / rep / grade or by day / week / month (China time, oldest first),
+         *     and the invalid reasons, over the leads the caller may see.
          */
         get: operations["lead_board"];
         put?: never;
@@ -3181,7 +3182,8 @@ export interface operations {
                 from?: string | null;
                 /** @description leads created before */
                 to?: string | null;
-                group_by?: "channel" | "zone" | "owner" | "grade";
+                /** @description breakdown: by channel, zone, the owner's team, rep, grade, or period */
+                group_by?: "channel" | "zone" | "team" | "owner" | "grade" | "day" | "week" | "month";
             };
             header?: never;
             path?: never;
