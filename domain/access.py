@@ -20,7 +20,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "audit_log": ("read",),
     "region": ("read",),
     "setting": ("read", "update"),
-    "lead": ("read", "create", "update", "delete", "dispatch", "export"),
+    "lead": ("read", "create", "update", "delete", "dispatch", "export", "claim", "import"),
     "channel": ("read", "create", "update"),
     "assignment_rule": ("read", "manage"),
 }
@@ -66,26 +66,26 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         + _grant(("audit_log",), ("read",), "all")
         + reference,
         "sales_director": _grant(_CRM + leads, ("read", "create", "update"), "zone")
-        + _grant(leads, ("dispatch", "export"), "zone")
+        + _grant(leads, ("dispatch", "export", "claim", "import"), "zone")
         + _grant(("customer",), ("export",), "zone")
         + _grant(("audit_log",), ("read",), "zone")
         + _grant(("tag",), ("create", "update"), "all")
         + _grant(("assignment_rule",), ("read",), "all")
         + reference,
         "sales_manager": _grant(_CRM + leads, ("read", "create", "update"), "team")
-        + _grant(leads, ("dispatch", "export"), "team")
+        + _grant(leads, ("dispatch", "export", "claim", "import"), "team")
         + _grant(("customer",), ("export",), "team")
         + _grant(("audit_log",), ("read",), "team")
         + _grant(("assignment_rule",), ("read",), "all")
         + reference,
-        "sales_rep": _grant(_CRM + leads, ("read", "create", "update"), "own")
+        "sales_rep": _grant(_CRM + leads, ("read", "create", "update", "claim"), "own")
         + _grant(("follow_up",), ("delete",), "own")
         + _grant(("audit_log",), ("read",), "own")
         + reference,
         "legal": _grant(_CRM, ("read",), "all") + reference,
         "finance": _grant(_CRM, ("read",), "all") + _grant(("customer",), ("export",), "all") + reference,
         "marketing": _grant(("customer", "contact"), ("read",), "all")
-        + _grant(leads, ("read", "create", "export"), "all")
+        + _grant(leads, ("read", "create", "export", "import"), "all")
         + _grant(("tag",), ("create", "update"), "all")
         + reference,
         "customer_service": _grant(_CRM, ("read",), "all")

@@ -14,8 +14,10 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -290,6 +292,11 @@ class Customer(Versioned, Base):
     name_bigrams: Mapped[list[str]] = mapped_column(
         ARRAY(Text), Computed("crm_bigrams(name)", persisted=True), nullable=True, deferred=True
     )
+    # the normalised company name (domain.leads.normalize_company_name, in SQL): leads match
+    # existing customers on it
+    name_key: Mapped[str | None] = mapped_column(
+        Text, Computed("crm_company_key(name)", persisted=True), nullable=True, deferred=True
+    )
     short_name: Mapped[str | None] = mapped_column(String(100))
     industry: Mapped[str | None] = mapped_column(String(100))
     uscc: Mapped[str | None] = mapped_column(String(18))
@@ -330,6 +337,7 @@ class Customer(Versioned, Base):
         Index("uq_customers_uscc", "uscc", unique=True, postgresql_where=text("uscc IS NOT NULL")),
         Index("uq_customers_mobile", "mobile", unique=True, postgresql_where=text("mobile IS NOT NULL")),
         Index("ix_customers_name_bigrams", "name_bigrams", postgresql_using="gin"),
+        Index("ix_customers_name_key", "name_key"),
         Index("ix_customers_owner_updated", "owner_id", "updated_at", "id"),
         Index("ix_customers_zone_updated", "zone_id", "updated_at", "id"),
         Index("ix_customers_updated", "updated_at", "id"),
@@ -464,6 +472,10 @@ class Lead(Versioned, Base):
     # set by services only
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     zone_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales_zones.id"))
+    # where an unowned lead waits: the zone's pool (reps of the zone may claim it), the zone
+    # leader's queue (dispatched by hand) or the default queue; NULL while someone owns it
+    queue: Mapped[str | None] = mapped_column(String(8))
+    import_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("lead_imports.id", ondelete="SET NULL"))
     grade: Mapped[str] = mapped_column(String(1), nullable=False, server_default="D")
     score: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     score_breakdown: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
@@ -484,6 +496,15 @@ class Lead(Versioned, Base):
         ),
         CheckConstraint("status IN ('new', 'contacted', 'qualified', 'converted', 'invalid')", name="status"),
         CheckConstraint("grade IN ('A', 'B', 'C', 'D')", name="grade"),
+        CheckConstraint("queue IN ('pool', 'leader', 'default')", name="queue"),
+        Index(
+            "ix_leads_pool",
+            "zone_id",
+            "grade",
+            "created_at",
+            postgresql_where=text("owner_id IS NULL AND queue = 'pool'"),
+        ),
+        Index("ix_leads_import", "import_id", postgresql_where=text("import_id IS NOT NULL")),
         Index("ix_leads_owner_status", "owner_id", "status", "grade", "created_at"),
         Index("ix_leads_zone_status", "zone_id", "status", "grade", "created_at"),
         Index("ix_leads_dedup_company", "company_key", "product", "created_at"),
@@ -563,3 +584,91 @@ class LeadForm(Versioned, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
+
+
+class LeadClaim(Base):
+    """A rep took a lead from the pool (the daily claim cap counts these)."""
+
+    __tablename__ = "lead_claims"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    claimed_at: Mapped[datetime] = _created()
+    __table_args__ = (Index("ix_lead_claims_user", "user_id", "claimed_at"),)
+
+
+class LeadImport(Versioned, Base):
+    """A bulk lead import: the uploaded file, its column mapping, and the job's progress. The
+    job checkpoints `next_row` with each chunk it commits, so a crashed run resumes where it
+    stopped and never imports a row twice."""
+
+    __tablename__ = "lead_imports"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    file_format: Mapped[str] = mapped_column(String(4), nullable=False)  # csv | xlsx
+    encoding: Mapped[str | None] = mapped_column(String(16))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    content_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    headers: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    sample: Mapped[list[Any]] = mapped_column(JSONB, nullable=False, server_default="[]")
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    defaults: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="uploaded")
+    total: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    processed: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    created: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    duplicates: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    failed: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    next_row: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('uploaded', 'queued', 'running', 'done', 'failed')", name="status"
+        ),
+        Index("ix_lead_imports_creator", "created_by", "created_at"),
+        Index(
+            "ix_lead_imports_unfinished",
+            "updated_at",
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+
+class LeadImportError(Base):
+    """One problem with one row of an import (row numbers as the spreadsheet shows them)."""
+
+    __tablename__ = "lead_import_errors"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("lead_imports.id", ondelete="CASCADE"), nullable=False
+    )
+    row: Mapped[int] = mapped_column(Integer, nullable=False)
+    column: Mapped[str | None] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    __table_args__ = (Index("ix_lead_import_errors_import", "import_id", "row"),)
+
+
+class Notification(Base):
+    """An in-app notice for one user (lead assigned to you, your lead was recycled, a duplicate of
+    your lead came in…), written in the same transaction as the change it reports."""
+
+    __tablename__ = "notifications"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    entity: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(80))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (
+        Index("ix_notifications_user", "user_id", "created_at", "id"),
+        Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
+    )
