@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, and_, bindparam, func, literal, literal_column, select, update
+from sqlalchemy import Row, Select, Text, and_, bindparam, func, literal, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -294,6 +295,33 @@ async def tags_for(
     for cid, tid, name, color, count, weight in rows:
         out[cid].append({"id": tid, "name": name, "color": color, "count": count, "weight": weight})
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    id: uuid.UUID
+    uscc: str | None
+    name_key: str | None
+    owner_id: uuid.UUID | None
+    zone_id: uuid.UUID | None
+
+
+async def matching(session: AsyncSession, usccs: Sequence[str], name_keys: Sequence[str]) -> list[Match]:
+    """Customers with one of the USCCs or normalised company names (name_key is the SQL twin
+    of domain.leads.normalize_company_name), oldest first."""
+    conds: list[Any] = []
+    if usccs:
+        conds.append(Customer.uscc == func.any(literal(sorted(set(usccs)), ARRAY(Text))))
+    if name_keys:
+        conds.append(Customer.name_key == func.any(literal(sorted(set(name_keys)), ARRAY(Text))))
+    if not conds:
+        return []
+    stmt = (
+        select(Customer.id, Customer.uscc, Customer.name_key, Customer.owner_id, Customer.zone_id)
+        .where(or_(*conds))
+        .order_by(Customer.created_at, Customer.id)
+    )
+    return [Match(*row) for row in await session.execute(stmt)]
 
 
 async def by_uscc(session: AsyncSession, uscc: str) -> Customer | None:

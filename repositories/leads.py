@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, Text, and_, case, cast, func, literal, literal_column, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.scope import DataScope, ScopeLevel
@@ -41,48 +43,60 @@ async def get_visible(session: AsyncSession, lead_id: uuid.UUID, scope: DataScop
     return await session.scalar(select(Lead).where(Lead.id == lead_id, _visible(scope)))
 
 
-async def find_original(
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """A lead a new one may duplicate (what de-duplication needs of it)."""
+
+    id: uuid.UUID
+    company_key: str
+    product: str | None
+    mobile: str | None
+    email: str | None
+    uscc: str | None
+    owner_id: uuid.UUID | None
+    zone_id: uuid.UUID | None
+    queue: str | None
+
+
+async def originals(
     session: AsyncSession,
     *,
-    company_key: str,
-    product: str | None,
-    mobile: str | None,
-    email: str | None,
-    uscc: str | None,
+    company_keys: Sequence[str],
+    mobiles: Sequence[str],
+    emails: Sequence[str],
+    usccs: Sequence[str],
     since: datetime,
-) -> Lead | None:
-    """The earliest lead within the window that the new one duplicates: same normalised company
-    and product, or the same USCC, mobile or e-mail (each served by an index)."""
-    same_product = Lead.product == product if product else Lead.product.is_(None)
-    matches: list[Any] = [(Lead.company_key == company_key) & same_product]
-    if mobile:
-        matches.append(Lead.mobile == mobile)
-    if email:
-        matches.append(Lead.email == email)
-    if uscc:
-        matches.append(Lead.uscc == uscc)
+) -> list[Earlier]:
+    """Leads within the window that share a normalised company name, mobile, e-mail or USCC
+    with any of a batch (each key served by its index), oldest first; the caller decides which
+    one each new lead duplicates (same company needs the same product too)."""
+    matches: list[Any] = []
+    for column, values in (
+        (Lead.company_key, company_keys),
+        (Lead.mobile, mobiles),
+        (Lead.email, emails),
+        (Lead.uscc, usccs),
+    ):
+        if values:
+            matches.append(column == func.any(literal(sorted(set(values)), ARRAY(Text))))
+    if not matches:
+        return []
     stmt = (
-        select(Lead)
-        .where(or_(*matches), Lead.created_at >= since, Lead.duplicate_of_id.is_(None))
-        .order_by(Lead.created_at)
-        .limit(1)
-    )
-    return await session.scalar(stmt)
-
-
-async def zone_covering(
-    session: AsyncSession, province_code: str | None, city_code: str | None
-) -> uuid.UUID | None:
-    """The sales zone whose coverage includes the city, else the province."""
-    if city_code:
-        zone = await session.scalar(select(SalesZone.id).where(SalesZone.city_codes.any(city_code)).limit(1))  # type: ignore[arg-type]
-        if zone is not None:
-            return zone
-    if province_code:
-        return await session.scalar(
-            select(SalesZone.id).where(SalesZone.province_codes.any(province_code)).limit(1)  # type: ignore[arg-type]
+        select(
+            Lead.id,
+            Lead.company_key,
+            Lead.product,
+            Lead.mobile,
+            Lead.email,
+            Lead.uscc,
+            Lead.owner_id,
+            Lead.zone_id,
+            Lead.queue,
         )
-    return None
+        .where(or_(*matches), Lead.created_at >= since, Lead.duplicate_of_id.is_(None))
+        .order_by(Lead.created_at, Lead.id)
+    )
+    return [Earlier(*row) for row in await session.execute(stmt)]
 
 
 async def action_counts(session: AsyncSession, lead_id: uuid.UUID) -> dict[str, int]:

@@ -628,9 +628,7 @@ class LeadImport(Versioned, Base):
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('uploaded', 'queued', 'running', 'done', 'failed')", name="status"
-        ),
+        CheckConstraint("status IN ('uploaded', 'queued', 'running', 'done', 'failed')", name="status"),
         Index("ix_lead_imports_creator", "created_by", "created_at"),
         Index(
             "ix_lead_imports_unfinished",

@@ -13,6 +13,7 @@ from repositories import audit
 from repositories import leads as repo
 from repositories.models import Lead
 from services.context import Actor
+from services.lead_intake import apply_score
 from services.leads import LeadService
 
 # what a merge may fill in on the original when the original lacks it
@@ -62,7 +63,7 @@ class LeadDuplicateService:
         duplicate.invalid_reason = "merged"
         service = LeadService(self.session, self.actor)
         await self.session.flush()
-        service.apply_score(original, await service.score(original))
+        apply_score(original, await service.score(original))
         audit.record(
             self.session,
             "lead",

@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from repositories import audit
 from repositories import leads as repo
-from repositories import settings as settings_repo
+from services.lead_settings import lead_rules
 
-DEFAULT_HOURS = {"A": 24, "B": 48, "C": 72, "D": 168}  # better leads must be called sooner
 DRY_RUN_LIMIT = 1000
 
 
@@ -29,9 +28,7 @@ class LeadRecyclingService:
         self.session = session
 
     async def hours_by_grade(self) -> dict[str, int]:
-        row = await settings_repo.get(self.session, "lead_rules")
-        configured = (row.value or {}).get("recycle_hours", {}) if row else {}
-        return {**DEFAULT_HOURS, **{k: int(v) for k, v in configured.items() if k in DEFAULT_HOURS}}
+        return dict((await lead_rules(self.session)).recycle_hours)
 
     async def run(self, now: datetime, dry_run: bool = False) -> RecycleResult:
         hours = await self.hours_by_grade()

@@ -14,6 +14,7 @@ Rule administration (create/update/reorder/delete) lives here too, as `Assignmen
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,13 +34,11 @@ from domain.lead_routing import (
     weighted_order,
 )
 from repositories import lead_routing as repo
-from repositories import leads as leads_repo
-from repositories import settings as settings_repo
 from repositories.lead_routing import Candidate
 from repositories.models import AssignmentRule
 from services.authz import AccessControl
+from services.lead_settings import lead_rules
 
-SETTINGS_KEY = "lead_rules"
 DEFAULT_MAX_OPEN = 200
 
 
@@ -83,53 +82,118 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+_TURN_TAKING = (Action.TEAM_ROUND_ROBIN, Action.TEAM_WEIGHTED)
+
+
 class LeadRouter:
+    """Routes one lead or a whole batch. Everything the rules need (rules, settings, zone
+    coverage, team members, open-lead loads) is read once per batch in a handful of grouped
+    statements; each rule's turns for the batch are taken with one counter update; loads grow
+    in memory as leads are handed out, so a batch respects capacity and spreads least-loaded
+    assignments like leads routed one by one."""
+
     def __init__(self, session: AsyncSession, access: AccessControl) -> None:
         self.session = session
         self.access = access
         self.max_open = DEFAULT_MAX_OPEN
         self.default_zone: uuid.UUID | None = None
+        self._rules: list[AssignmentRule] | None = None
+        self._zones: list[repo.ZoneCoverage] = []
+        self._members: dict[uuid.UUID, list[Candidate]] = {}
+        self._users: dict[uuid.UUID, Candidate] = {}
+        self._teams: dict[uuid.UUID, uuid.UUID] = {}  # team → its zone
 
     async def has_rules(self) -> bool:
         """Any rule at all (active or not): without any, capture keeps its built-in placement."""
         return await repo.any_rule(self.session)
 
-    async def _settings(self) -> tuple[int, uuid.UUID | None]:
-        row = await settings_repo.get(self.session, SETTINGS_KEY)
-        value = row.value if row else {}
-        return int(value.get("max_open_leads_per_rep") or DEFAULT_MAX_OPEN), _uuid(
-            value.get("default_zone_id")
-        )
+    async def load(self) -> None:
+        """Read what routing needs, once (a long import reuses it for every chunk)."""
+        rules = await lead_rules(self.session)
+        self.max_open, self.default_zone = rules.max_open_leads_per_rep, rules.default_zone_id
+        self._rules = await repo.rules(self.session, active_only=True)
+        self._zones = await repo.zone_coverage(self.session)
+        team_ids = {_uuid((r.action_target or {}).get("team_id")) for r in self._rules} - {None}
+        user_ids = {_uuid((r.action_target or {}).get("user_id")) for r in self._rules} - {None}
+        self._teams = await repo.team_zones(self.session, [t for t in team_ids if t])
+        self._members = await repo.members_of(self.session, list(self._teams))
+        self._users = await repo.users(self.session, [u for u in user_ids if u])
+
+    def covering(self, province_code: str | None, city_code: str | None) -> uuid.UUID | None:
+        """The sales zone whose coverage includes the city, else the province."""
+        if city_code:
+            for zone in self._zones:
+                if city_code in zone.city_codes:
+                    return zone.id
+        if province_code:
+            for zone in self._zones:
+                if province_code in zone.province_codes:
+                    return zone.id
+        return None
 
     async def route(self, lead: Mapping[str, Any], dry_run: bool = False) -> Decision:
         """Route a lead given as its fields (province_code, city_code, channel_id, industry,
         company_size, product, grade). A dry run takes no round-robin turn and writes nothing."""
-        self.max_open, self.default_zone = await self._settings()
-        covering = await leads_repo.zone_covering(
-            self.session, lead.get("province_code"), lead.get("city_code")
+        return (await self.route_many([lead], dry_run))[0]
+
+    async def route_many(self, leads: Sequence[Mapping[str, Any]], dry_run: bool = False) -> list[Decision]:
+        if self._rules is None:
+            await self.load()
+        assert self._rules is not None
+        facts = []
+        for lead in leads:
+            fact: dict[str, Any] = {name: lead.get(name) for name in FIELDS if name != "zone"}
+            fact["zone"] = self.covering(lead.get("province_code"), lead.get("city_code"))
+            facts.append(fact)
+        matched = [self._match(f) for f in facts]
+        wanted = Counter(
+            r.id
+            for r, missing in matched
+            if r is not None and not missing and Action(r.action_type) in _TURN_TAKING
         )
-        facts: dict[str, Any] = {name: lead.get(name) for name in FIELDS if name != "zone"}
-        facts["zone"] = covering
-        for rule in await repo.rules(self.session, active_only=True):
-            missing = missing_fields(facts, rule.required_fields)
-            if missing:
-                return Decision(
+        turns = {rule_id: await self._turns(rule_id, n, dry_run) for rule_id, n in sorted(wanted.items())}
+        people = {c.id for members in self._members.values() for c in members} | set(self._users)
+        loads = Counter(await repo.open_lead_counts(self.session, sorted(people)))
+        out = []
+        for fact, (rule, missing) in zip(facts, matched, strict=True):
+            covering = fact["zone"]
+            if rule is None:
+                decision = Decision(
+                    None, self.default_zone, "default_queue", queue="default", reason="no rule matched"
+                )
+            elif missing:
+                decision = Decision(
                     None,
                     covering or self.default_zone,
                     Action.ZONE_LEADER_QUEUE,
                     queue="leader",
                     reason=f"missing {', '.join(missing)}: dispatch by hand",
-                    rule_id=rule.id,
-                    rule_name=rule.name,
                     missing_fields=missing,
                 )
-            if matches(rule.conditions, facts):
-                decision = await self._apply(rule, covering, dry_run)
+            else:
+                counter = turns.get(rule.id, 0)
+                if rule.id in turns:
+                    turns[rule.id] += 1
+                decision = self._apply(rule, covering, counter, loads)
+            if rule is not None:
                 decision.rule_id, decision.rule_name = rule.id, rule.name
-                return decision
-        return Decision(None, self.default_zone, "default_queue", queue="default", reason="no rule matched")
+            if decision.owner_id is not None:
+                loads[decision.owner_id] += 1
+            out.append(decision)
+        return out
 
-    async def _apply(self, rule: AssignmentRule, covering: uuid.UUID | None, dry_run: bool) -> Decision:
+    def _match(self, facts: Mapping[str, Any]) -> tuple[AssignmentRule | None, list[str]]:
+        """The first active rule that takes the lead: one whose required fields the lead lacks
+        (→ the leader's queue) or whose conditions match."""
+        for rule in self._rules or ():
+            missing = missing_fields(facts, rule.required_fields)
+            if missing or matches(rule.conditions, facts):
+                return rule, missing
+        return None, []
+
+    def _apply(
+        self, rule: AssignmentRule, covering: uuid.UUID | None, counter: int, loads: Mapping[uuid.UUID, int]
+    ) -> Decision:
         target = rule.action_target or {}
         action = Action(rule.action_type)
         if action in (Action.ZONE_POOL, Action.ZONE_LEADER_QUEUE):
@@ -138,21 +202,20 @@ class LeadRouter:
             return Decision(None, zone_id, action, queue=queue, reason=f"rule sends it to the zone's {queue}")
         if action == Action.USER:
             user_id = _uuid(target.get("user_id"))
-            found = await repo.users(self.session, [user_id] if user_id else [])
-            candidate = found.get(user_id) if user_id else None
-            zone_id = self._team_zone(candidate.team_id if candidate else None) or covering
+            candidate = self._users.get(user_id) if user_id else None
+            zone_id = self._zone_of_team(candidate.team_id if candidate else None) or covering
             if candidate is None:
                 trace = [{"user_id": str(user_id) if user_id else None, "skipped_reason": "no such user"}]
                 return self._nobody(action, zone_id, trace)
-            return await self._pick(action, [candidate], zone_id, None)
-        team = await repo.team(self.session, _uuid(target.get("team_id")) or uuid.UUID(int=0))
-        if team is None:
+            return self._pick(action, [candidate], zone_id, loads)
+        team_id = _uuid(target.get("team_id"))
+        if team_id is None or team_id not in self._teams:
             return self._nobody(action, covering, [], reason="the rule's team no longer exists")
-        members = await repo.team_members(self.session, team.id)
+        members = self._members.get(team_id, [])
+        team_zone = self._teams[team_id]
         if action == Action.TEAM_ROUND_ROBIN:
-            counter = await self._turn(rule.id, dry_run)
-            order = rotation(members, counter)
-        elif action == Action.TEAM_WEIGHTED:
+            return self._pick(action, rotation(members, counter), team_zone, loads)
+        if action == Action.TEAM_WEIGHTED:
             by_id = {m.id: m for m in members}
             weights = sorted(
                 (
@@ -162,39 +225,34 @@ class LeadRouter:
                 ),
                 key=lambda kv: str(kv[0]),
             )
-            counter = await self._turn(rule.id, dry_run)
             order = [
                 by_id.get(uid) or Candidate(uid, False, False, None)
                 for uid in weighted_order(weights, counter)
             ]
-            return await self._pick(action, order, team.zone_id, None, team_id=team.id)
-        else:
-            loads = await repo.open_lead_counts(self.session, [m.id for m in members])
-            by_id = {m.id: m for m in members}
-            order = [by_id[i] for i in least_loaded_order(list(by_id), loads)]
-            return await self._pick(action, order, team.zone_id, loads)
-        return await self._pick(action, order, team.zone_id, None)
+            return self._pick(action, order, team_zone, loads, team_id=team_id)
+        by_id = {m.id: m for m in members}
+        order = [by_id[i] for i in least_loaded_order(list(by_id), loads)]
+        return self._pick(action, order, team_zone, loads)
 
-    def _team_zone(self, team_id: uuid.UUID | None) -> uuid.UUID | None:
+    def _zone_of_team(self, team_id: uuid.UUID | None) -> uuid.UUID | None:
         team = self.access.org.teams.get(team_id) if team_id else None
         return team.zone_id if team else None
 
-    async def _turn(self, rule_id: uuid.UUID, dry_run: bool) -> int:
+    async def _turns(self, rule_id: uuid.UUID, count: int, dry_run: bool) -> int:
+        """The first of `count` consecutive turns of the rule (a dry run only peeks)."""
         if dry_run:
             return await repo.peek_cursor(self.session, rule_id)
-        return await repo.advance_cursor(self.session, rule_id)
+        return await repo.advance_cursor(self.session, rule_id, count)
 
-    async def _pick(
+    def _pick(
         self,
         action: str,
         order: Sequence[Candidate],
         zone_id: uuid.UUID | None,
-        loads: Mapping[uuid.UUID, int] | None,
+        loads: Mapping[uuid.UUID, int],
         team_id: uuid.UUID | None = None,
     ) -> Decision:
         """The first available candidate in order; each one passed over says why."""
-        if loads is None:
-            loads = await repo.open_lead_counts(self.session, [c.id for c in order])
         tried: list[dict[str, Any]] = []
         for c in order:
             reason = None

@@ -13,6 +13,7 @@ import { firstAllowedPath } from "./layout/menuConfig";
 import { CustomerDetailPage } from "./pages/customers/CustomerDetailPage";
 import { CustomerFormPage } from "./pages/customers/CustomerFormPage";
 import { CustomerListPage } from "./pages/customers/CustomerListPage";
+import { LeadBoardRoute } from "./pages/leads/LeadBoardRoute";
 import { LeadDetailPage } from "./pages/leads/LeadDetailPage";
 import { LeadListPage } from "./pages/leads/LeadListPage";
 import { LoginPage } from "./pages/LoginPage";
@@ -54,6 +55,7 @@ export function AppRoutes() {
           <Route path="customers/:id" element={<Allowed resource="customer" action="read"><CustomerDetailPage /></Allowed>} />
           <Route path="customers/:id/edit" element={<Allowed resource="customer" action="update"><CustomerFormPage /></Allowed>} />
           <Route path="leads" element={<Allowed resource="lead" action="read"><LeadListPage /></Allowed>} />
+          <Route path="leads/board" element={<Allowed resource="lead" action="read"><LeadBoardRoute /></Allowed>} />
           <Route path="leads/:id" element={<Allowed resource="lead" action="read"><LeadDetailPage /></Allowed>} />
           <Route path="org/departments" element={<Allowed resource="department" action="read"><DepartmentsPage /></Allowed>} />
           <Route path="org/zones" element={<Allowed resource="sales_zone" action="read"><SalesZonesPage /></Allowed>} />

@@ -6,11 +6,11 @@
  */
 import { BarChart, FunnelChart, LineChart, PieChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
-import { init, use, type ECharts, type EChartsCoreOption } from "echarts/core";
+import { init, use as registerECharts, type ECharts, type EChartsCoreOption } from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { useEffect, useRef, type CSSProperties } from "react";
 
-use([BarChart, FunnelChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+registerECharts([BarChart, FunnelChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 export interface EChartProps {
   option: EChartsCoreOption;

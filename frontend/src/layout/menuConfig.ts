@@ -22,6 +22,7 @@ export type MenuNode = MenuEntry | MenuGroup;
 export const MENU: MenuNode[] = [
   { key: "customers", path: "/customers", label: "menu.customers", resource: "customer", action: "read", testId: "menu-customers" },
   { key: "leads", path: "/leads", label: "menu.leads", resource: "lead", action: "read", testId: "menu-leads" },
+  { key: "lead-board", path: "/leads/board", label: "menu.leadBoard", resource: "lead", action: "read", testId: "menu-lead-board" },
   {
     key: "org",
     label: "menu.org",

@@ -37,10 +37,13 @@ export const MAX_SLICES = 10;
 
 const DAY_MS = 86_400_000;
 
-/** A 0..1 rate as a percentage with one decimal: 0.2345 → "23.5%". */
+/** A 0..1 rate as a percentage, rounded half up: 0.2345 → "23.5%". */
 export function formatRate(rate: number | null | undefined, digits = 1): string {
   if (rate === null || rate === undefined || !Number.isFinite(rate)) return "—";
-  return `${(rate * 100).toFixed(digits)}%`;
+  const scale = 10 ** digits;
+  // 0.2345 * 1000 is 234.49999999999997 in binary: trim that noise before rounding
+  const scaled = Number((rate * 100 * scale).toPrecision(12));
+  return `${(Math.round(scaled) / scale).toFixed(digits)}%`;
 }
 
 /** part / whole as a 0..1 rate, 0 when there is no whole. */

@@ -1,0 +1,311 @@
+"""Lead intake: the one path every new lead takes — POST /leads, web forms, the batch API and
+bulk imports — so de-duplication, customer matching, grading and routing behave the same
+whichever door a lead comes in by.
+
+Each stage works on the whole batch: one statement checks channels and regions, one finds the
+earlier leads the batch duplicates (normalised company + product, USCC, mobile, e-mail, within
+the window; earlier rows of the same batch count too), one finds existing customers, the router
+reads its facts once and takes each rule's turns for the batch in one counter update, and the
+leads are written in one flush. A row with bad references is reported, never half-written; the
+others go in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.leads import Score, ScoringRules, normalize_company_name, score_lead
+from repositories import customers as customers_repo
+from repositories import leads as repo
+from repositories import regions as regions_repo
+from repositories.models import Channel, Lead, LeadAction
+from services.context import Actor
+from services.lead_routing import Decision, LeadRouter
+from services.lead_settings import scoring_rules
+from services.notifications import notify
+
+DEDUP_WINDOW = timedelta(days=90)  # seed 000: re-submitting half a month later is still a duplicate
+SCORED_FIELDS = (
+    "company_name",
+    "contact_name",
+    "mobile",
+    "email",
+    "title",
+    "province_code",
+    "industry",
+    "company_size",
+    "product",
+)
+
+
+@dataclass(slots=True)
+class NewLead:
+    """One lead to take in: its validated fields and the key action it arrived with."""
+
+    data: dict[str, Any]
+    action: str | None = "form_submit"
+
+
+@dataclass(slots=True)
+class Taken:
+    """What became of one row: the lead, or why it was refused ((field, message) pairs)."""
+
+    lead: Lead | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def duplicate(self) -> bool:
+        return self.lead is not None and self.lead.duplicate_of_id is not None
+
+
+def apply_score(lead: Lead, score: Score) -> None:
+    lead.score = score.total
+    lead.grade = score.grade
+    lead.score_breakdown = {
+        "channel": score.channel,
+        "completeness": score.completeness,
+        "actions": score.actions,
+        "total": score.total,
+        "explain": score.explain(),
+    }
+
+
+def scored_fields(lead: Lead) -> dict[str, Any]:
+    return {name: getattr(lead, name) for name in SCORED_FIELDS}
+
+
+class LeadIntake:
+    """Takes leads in for one caller. Reference data (channels, scoring rules, routing facts)
+    is read on first use and kept, so an import reuses it for every chunk."""
+
+    def __init__(self, session: AsyncSession, actor: Actor, import_id: uuid.UUID | None = None) -> None:
+        self.session = session
+        self.actor = actor
+        self.import_id = import_id
+        self.router = LeadRouter(session, actor.access)
+        self._channels: dict[uuid.UUID, Channel] | None = None
+        self._scoring: ScoringRules | None = None
+        self._has_rules: bool | None = None
+
+    async def _prepare(self) -> None:
+        if self._channels is None:
+            self._channels = {c.id: c for c in await repo.channels(self.session)}
+            self._scoring = await scoring_rules(self.session)
+            self._has_rules = await self.router.has_rules()
+            await self.router.load()
+
+    async def channels(self) -> dict[uuid.UUID, Channel]:
+        await self._prepare()
+        assert self._channels is not None
+        return self._channels
+
+    def score(self, lead: Lead, actions: dict[str, int]) -> Score:
+        assert self._channels is not None and self._scoring is not None
+        channel = self._channels.get(lead.channel_id) if lead.channel_id else None
+        return score_lead(channel.weight if channel else 0, scored_fields(lead), actions, self._scoring)
+
+    async def check_refs(self, rows: Sequence[dict[str, Any]]) -> list[list[tuple[str, str]]]:
+        """Per row: an active channel, a real province, a city of that province."""
+        channels = await self.channels()
+        codes = sorted({c for r in rows for c in (r.get("province_code"), r.get("city_code")) if c})
+        regions = await regions_repo.by_codes(self.session, codes)
+        out: list[list[tuple[str, str]]] = []
+        for row in rows:
+            errors: list[tuple[str, str]] = []
+            channel = channels.get(row["channel_id"]) if row.get("channel_id") else None
+            if row.get("channel_id") and (channel is None or not channel.is_active):
+                errors.append(("channel_id", "no such active channel"))
+            province = regions.get(row["province_code"]) if row.get("province_code") else None
+            if row.get("province_code") and (province is None or province.level != 1):
+                errors.append(("province_code", "not a province code (GB/T 2260)"))
+            if row.get("city_code"):
+                city = regions.get(row["city_code"])
+                if city is None or city.level != 2:
+                    errors.append(("city_code", "not a city code (GB/T 2260)"))
+                elif row.get("province_code") and city.parent_code != row["province_code"]:
+                    errors.append(("city_code", "city is not in the chosen province"))
+            out.append(errors)
+        return out
+
+    async def ingest(self, rows: Sequence[NewLead]) -> list[Taken]:
+        await self._prepare()
+        results = [Taken(errors=e) for e in await self.check_refs([r.data for r in rows])]
+        creator = None if self.actor.principal.kind == "public_form" else self.actor.user_id
+        now = datetime.now(UTC)
+        batch: list[tuple[Lead, NewLead, Taken]] = []
+        for row, taken in zip(rows, results, strict=True):
+            if taken.errors:
+                continue
+            lead = Lead(
+                **row.data,
+                id=uuid.uuid4(),
+                company_key=normalize_company_name(row.data["company_name"]),
+                created_by=creator,
+                import_id=self.import_id,
+            )
+            taken.lead = lead
+            batch.append((lead, row, taken))
+        if not batch:
+            return results
+        leads = [b[0] for b in batch]
+        originals = await self._link_duplicates(leads)
+        await self._match_customers([lead for lead in leads if lead.duplicate_of_id is None])
+        to_route = [lead for lead in leads if lead.duplicate_of_id is None and lead.owner_id is None]
+        for lead, decision in zip(to_route, await self._placements(to_route), strict=True):
+            lead.routing_trace = decision.trace
+            lead.owner_id, lead.zone_id = decision.owner_id, decision.zone_id
+            lead.queue = (decision.queue or "leader") if decision.owner_id is None else None
+        for lead in leads:
+            original = originals.get(lead.id)
+            if original is not None:  # the duplicate follows whoever has the original now
+                lead.owner_id, lead.zone_id, lead.queue = original.owner_id, original.zone_id, original.queue
+            if lead.owner_id is not None:
+                lead.assigned_at = now
+            apply_score(lead, self.score(lead, {}))
+        self.session.add_all(leads)
+        await self.session.flush()
+        actions = [
+            LeadAction(lead_id=lead.id, kind=row.action, happened_at=now)
+            for lead, row, _ in batch
+            if row.action
+        ]
+        if actions:
+            self.session.add_all(actions)
+            for lead, row, _ in batch:
+                if row.action:
+                    apply_score(lead, self.score(lead, {row.action: 1}))
+            await self.session.flush()
+        self._notify(leads)
+        return results
+
+    async def _link_duplicates(self, leads: list[Lead]) -> dict[uuid.UUID, repo.Earlier | Lead]:
+        """Set duplicate_of on every lead that repeats an earlier one (stored, or earlier in this
+        batch); returns each duplicate's original (an original of this batch is read once it
+        has been placed)."""
+        earlier = await repo.originals(
+            self.session,
+            company_keys=[lead.company_key for lead in leads],
+            mobiles=[lead.mobile for lead in leads if lead.mobile],
+            emails=[lead.email for lead in leads if lead.email],
+            usccs=[lead.uscc for lead in leads if lead.uscc],
+            since=datetime.now(UTC) - DEDUP_WINDOW,
+        )
+        index: dict[tuple[str, Any], Any] = {}  # (key kind, value) → the oldest lead with it
+
+        def keys(x: Any) -> list[tuple[str, Any]]:
+            out: list[tuple[str, Any]] = [("company", (x.company_key, x.product or None))]
+            out += [(k, getattr(x, k)) for k in ("mobile", "email", "uscc") if getattr(x, k)]
+            return out
+
+        for e in earlier:
+            for k in keys(e):
+                index.setdefault(k, e)
+        found: dict[uuid.UUID, repo.Earlier | Lead] = {}
+        for lead in leads:
+            original = next((index[k] for k in keys(lead) if k in index), None)
+            if original is None:
+                for k in keys(lead):
+                    index.setdefault(k, lead)
+                continue
+            lead.duplicate_of_id = original.id
+            found[lead.id] = original
+        return found
+
+    async def _match_customers(self, leads: list[Lead]) -> None:
+        """A lead for a company that is already a customer (same USCC, else same normalised
+        name) is linked to it; when the customer has an owner, the lead is theirs."""
+        if not leads:
+            return
+        found = await customers_repo.matching(
+            self.session, [lead.uscc for lead in leads if lead.uscc], [lead.company_key for lead in leads]
+        )
+        by_uscc = {c.uscc: c for c in reversed(found) if c.uscc}
+        by_name = {c.name_key: c for c in reversed(found) if c.name_key}
+        for lead in leads:
+            customer = (by_uscc.get(lead.uscc) if lead.uscc else None) or by_name.get(lead.company_key)
+            if customer is None:
+                continue
+            lead.customer_id = customer.id
+            if customer.owner_id is not None:
+                lead.owner_id, lead.zone_id = customer.owner_id, customer.zone_id
+                lead.routing_trace = {"result": "customer_owner", "customer_id": str(customer.id)}
+
+    async def _placements(self, leads: list[Lead]) -> list[Decision]:
+        """The assignment rules decide, on the grade before the arrival action counts. With no
+        rules at all: a salesperson's own lead is theirs; any other lead waits in the leader's
+        queue of the zone covering its region (or the default queue)."""
+        if not leads:
+            return []
+        if self._has_rules:
+            facts = []
+            for lead in leads:
+                fact = scored_fields(lead)
+                fact.update(channel_id=lead.channel_id, city_code=lead.city_code)
+                fact["grade"] = self.score(lead, {}).grade
+                facts.append(fact)
+            return await self.router.route_many(facts)
+        org = self.actor.access.org
+        user = org.users.get(self.actor.user_id) if self.actor.principal.kind == "user" else None
+        if user is not None and user.team_id is not None:
+            zone_id = org.teams[user.team_id].zone_id
+            return [Decision(user.id, zone_id, "creator", reason="no rules: their own") for _ in leads]
+        return [
+            Decision(
+                None,
+                self.router.covering(lead.province_code, lead.city_code) or self.router.default_zone,
+                "default_queue",
+                "leader",
+                "no rules: the zone's queue",
+            )
+            for lead in leads
+        ]
+
+    def _notify(self, leads: list[Lead]) -> None:
+        """Owners hear of new leads (one line per lead, or one per owner for a big batch); the
+        owner of an original hears that a duplicate came in."""
+        me = self.actor.user_id if self.actor.principal.kind == "user" else None
+        assigned = [
+            lead for lead in leads if lead.owner_id and lead.owner_id != me and not lead.duplicate_of_id
+        ]
+        if len(leads) <= 5:
+            for lead in assigned:
+                assert lead.owner_id is not None
+                notify(
+                    self.session,
+                    lead.owner_id,
+                    "lead_assigned",
+                    f"新线索 / New lead: {lead.company_name} ({lead.grade})",
+                    lead.score_breakdown.get("explain"),
+                    "lead",
+                    lead.id,
+                )
+        else:
+            for owner, n in sorted(Counter(lead.owner_id for lead in assigned).items(), key=str):
+                assert owner is not None
+                notify(
+                    self.session,
+                    owner,
+                    "lead_assigned",
+                    f"{n} 条新线索 / {n} new leads assigned to you",
+                    None,
+                    "lead_import" if self.import_id else None,
+                    self.import_id,
+                )
+        for lead in leads:
+            if lead.duplicate_of_id and lead.owner_id and lead.owner_id != me:
+                notify(
+                    self.session,
+                    lead.owner_id,
+                    "lead_duplicate",
+                    f"重复线索 / Duplicate of your lead: {lead.company_name}",
+                    None,
+                    "lead",
+                    lead.duplicate_of_id,
+                )
