@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from arq.connections import ArqRedis
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -33,6 +34,11 @@ class AppContext:
     codec: TokenCodec
     guard: LoginGuard
     limiter: RateLimiter
+
+    async def enqueue(self, function: str, *args: object, job_id: str | None = None) -> None:
+        """Queue an arq job for the worker (on the same Redis)."""
+        jobs = ArqRedis(connection_pool=self.redis.connection_pool)
+        await jobs.enqueue_job(function, *args, _job_id=job_id)
 
     async def close(self) -> None:
         await self.redis.aclose()

@@ -21,8 +21,10 @@ from api.routers import (
     auth,
     contacts,
     customers,
+    imports,
     lead_forms,
     leads,
+    notifications,
     org,
     regions,
     roles,
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lead_forms,
         assignment_rules,
         analytics,
+        imports,
+        notifications,
     ):
         v1.include_router(module.router)
 

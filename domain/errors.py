@@ -37,6 +37,14 @@ class FieldError(DomainError):
         self.errors = [{"field": field, "message": message}]
 
 
+class FieldErrors(FieldError):
+    """Several fields at once (e.g. the leads of a batch), each named in `errors`."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        DomainError.__init__(self, "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]))
+        self.errors = errors
+
+
 class Conflict(DomainError):
     code = "conflict"
     title = "Conflict"

@@ -13,7 +13,17 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.scope import DataScope, ScopeLevel
-from repositories.models import Channel, Lead, LeadAction, LeadForm, SalesZone, Team, User
+from repositories.models import (
+    AuditEntry,
+    Channel,
+    Lead,
+    LeadAction,
+    LeadClaim,
+    LeadForm,
+    SalesZone,
+    Team,
+    User,
+)
 from repositories.pagination import keyset, page
 from repositories.scope import visible_to
 
@@ -99,6 +109,39 @@ async def originals(
     return [Earlier(*row) for row in await session.execute(stmt)]
 
 
+async def lock_claimant(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Serialise one user's claims until the transaction ends (their caps stay exact)."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(literal(f"lead-claim:{user_id}"), 0)))
+    )
+
+
+async def get_for_update(session: AsyncSession, lead_id: uuid.UUID) -> Lead | None:
+    return await session.scalar(
+        select(Lead).where(Lead.id == lead_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+async def claims_since(session: AsyncSession, user_id: uuid.UUID, since: datetime) -> int:
+    stmt = select(func.count()).where(LeadClaim.user_id == user_id, LeadClaim.claimed_at >= since)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def left_owner_since(
+    session: AsyncSession, lead_id: uuid.UUID, user_id: uuid.UUID, since: datetime
+) -> datetime | None:
+    """When the lead last left this user (recycled, released, transferred or dispatched away)
+    after `since`, from its history."""
+    stmt = select(func.max(AuditEntry.at)).where(
+        AuditEntry.root_entity_id == str(lead_id),
+        AuditEntry.entity == "lead",
+        AuditEntry.action.in_(("recycle", "release", "transfer", "dispatch")),
+        AuditEntry.changes["owner_id"][0].astext == str(user_id),
+        AuditEntry.at >= since,
+    )
+    return await session.scalar(stmt)
+
+
 async def action_counts(session: AsyncSession, lead_id: uuid.UUID) -> dict[str, int]:
     rows = await session.execute(
         select(LeadAction.kind, func.count()).where(LeadAction.lead_id == lead_id).group_by(LeadAction.kind)
@@ -134,9 +177,11 @@ async def search(
     by_grade: bool,
     cursor: str | None,
     limit: int,
+    pool: bool = False,
+    pool_zones: frozenset[uuid.UUID] | None = None,
 ) -> tuple[list[Lead], str | None]:
     """Newest first, or best grade first (A before D) so reps start with the best leads."""
-    stmt = _filtered(scope, status, grade, channel_id, owner_id, q, unassigned)
+    stmt = _filtered(scope, status, grade, channel_id, owner_id, q, unassigned, pool, pool_zones)
     if by_grade:
         stmt = keyset(stmt, Lead.grade, Lead.id, False, cursor, limit)
         rows = list((await session.scalars(stmt)).all())
@@ -164,8 +209,19 @@ def _filtered(
     owner_id: uuid.UUID | None,
     q: str | None,
     unassigned: bool | None,
+    pool: bool = False,
+    pool_zones: frozenset[uuid.UUID] | None = None,
 ) -> Select[Any]:
-    stmt: Select[Any] = select(Lead).where(_visible(scope))
+    """`pool`: instead of the caller's leads, the open leads waiting in the pools of
+    `pool_zones` (None: every zone's)."""
+    if pool:
+        stmt: Select[Any] = select(Lead).where(
+            Lead.owner_id.is_(None), Lead.queue == "pool", Lead.status.in_(("new", "contacted", "qualified"))
+        )
+        if pool_zones is not None:
+            stmt = stmt.where(Lead.zone_id.in_(sorted(pool_zones)))
+    else:
+        stmt = select(Lead).where(_visible(scope))
     if status:
         stmt = stmt.where(Lead.status == status)
     if grade:
@@ -237,6 +293,7 @@ async def recycle(
         .values(
             owner_id=None,
             assigned_at=None,
+            queue="pool",
             version=Lead.version + 1,
             updated_at=now,
             routing_trace=func.jsonb_build_object(

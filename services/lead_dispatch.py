@@ -15,6 +15,7 @@ from repositories import audit
 from repositories import leads as repo
 from repositories.models import Lead
 from services.context import Actor
+from services.notifications import notify
 
 CLOSED = (LeadStatus.CONVERTED, LeadStatus.INVALID)
 
@@ -62,8 +63,16 @@ class LeadDispatchService:
         out: dict[uuid.UUID, list[uuid.UUID]] = {u: [] for u in user_ids}
         for index, lead in enumerate(leads):
             owner = order[index % len(order)]
-            self._assign(lead, owner, zones[owner], "dispatch", None)
+            self._assign(lead, owner, zones[owner], "dispatch", None, tell=False)
             out[owner].append(lead.id)
+        for owner, ids in out.items():
+            if ids and owner != self.actor.user_id:
+                notify(
+                    self.session,
+                    owner,
+                    "lead_assigned",
+                    f"{len(ids)} 条线索分配给你 / {len(ids)} leads dispatched to you",
+                )
         await self.session.flush()
         return out
 
@@ -86,12 +95,29 @@ class LeadDispatchService:
         return lead
 
     def _assign(
-        self, lead: Lead, owner: uuid.UUID, zone: uuid.UUID | None, how: str, reason: str | None
+        self,
+        lead: Lead,
+        owner: uuid.UUID,
+        zone: uuid.UUID | None,
+        how: str,
+        reason: str | None,
+        tell: bool = True,
     ) -> None:
         previous = lead.owner_id
         lead.owner_id = owner
         lead.assigned_at = datetime.now(UTC)
         lead.zone_id = zone or lead.zone_id
+        lead.queue = None
+        if tell and owner != self.actor.user_id:
+            notify(
+                self.session,
+                owner,
+                "lead_assigned",
+                f"新线索 / New lead: {lead.company_name} ({lead.grade})",
+                reason,
+                "lead",
+                lead.id,
+            )
         audit.record(
             self.session,
             "lead",

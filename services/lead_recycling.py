@@ -1,9 +1,11 @@
 """Lead recycling (线索回收): owned leads nobody contacted within their grade's hours go back to
-the zone's queue. Set-based and idempotent; run by the worker and on demand by an admin."""
+the zone's pool, where the zone's reps may claim them; each owner is told how many they lost.
+Set-based and idempotent; run by the worker and on demand by an admin."""
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from repositories import audit
 from repositories import leads as repo
 from services.lead_settings import lead_rules
+from services.notifications import notify
 
 DRY_RUN_LIMIT = 1000
 
@@ -46,6 +49,14 @@ class LeadRecyclingService:
                     "owner_id": [str(owner_id), None],
                     "rule": [None, f"grade {grade}: not contacted within {hours[grade]} h"],
                 },
+            )
+        for owner, n in sorted(Counter(owner for _, owner, _ in taken).items(), key=str):
+            notify(
+                self.session,
+                owner,
+                "lead_recycled",
+                f"{n} 条线索已回收到公海 / {n} of your leads went back to the pool",
+                "未在规定时间内联系 / not contacted in time",
             )
         await self.session.flush()
         return RecycleResult(len(taken), taken, False)

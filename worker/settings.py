@@ -12,10 +12,12 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 from arq.constants import default_queue_name
+from redis.asyncio import Redis
 
 from config import Settings, get_settings
 from repositories import audit
 from repositories.db import make_engine, make_sessionmaker
+from services.authz import AccessControl
 from worker import tasks
 
 
@@ -32,16 +34,23 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["engine"] = make_engine(settings)
     ctx["sessions"] = make_sessionmaker(ctx["engine"])
+    ctx["authz_redis"] = Redis.from_url(settings.redis_url)
+    ctx["access"] = AccessControl(
+        ctx["engine"], ctx["sessions"], ctx["authz_redis"], settings.authz_refresh_seconds
+    )
+    await ctx["access"].reload()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.get("authz_redis") is not None:
+        await ctx["authz_redis"].aclose()
     engine = ctx.get("engine")
     if engine is not None:
         await engine.dispose()
 
 
 class WorkerSettings:
-    functions = [tasks.purge_expired, tasks.recycle_leads]
+    functions = [tasks.purge_expired, tasks.recycle_leads, tasks.import_leads, tasks.sweep_imports]
     cron_jobs = [
         # hourly, at :07 (off the hour, when other schedulers tend to fire)
         cron(tasks.purge_expired, name="cron:purge_expired", minute=7, second=0, run_at_startup=False),
@@ -53,6 +62,8 @@ class WorkerSettings:
             second=0,
             run_at_startup=False,
         ),
+        # every 2 minutes: imports whose job was lost or whose worker died are resumed
+        cron(tasks.sweep_imports, name="cron:sweep_imports", minute=set(range(1, 60, 2)), second=30),
     ]
     on_startup = startup
     on_shutdown = shutdown

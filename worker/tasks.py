@@ -2,17 +2,24 @@
 services, and returns a small summary (kept by arq as the job result).
 
 `ctx` is arq's per-worker dict, filled by `startup` (worker/settings.py): `settings`,
-`engine`, `sessions`.
+`engine`, `sessions`, `access` (the permission snapshot, for jobs that act for a user), and
+arq's own `redis`.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from repositories import idempotency, identity
+from repositories import lead_imports as imports_repo
 from repositories.db import unit_of_work
+from services.authz import AccessControl
+from services.context import Actor
+from services.lead_import import run_import, stalled
 from services.lead_recycling import LeadRecyclingService
 
 log = logging.getLogger("worker.tasks")
@@ -21,6 +28,7 @@ log = logging.getLogger("worker.tasks")
 # day past their expiry so a late, rotated token still reads as "expired", not "unknown".
 IDEMPOTENCY_TTL = timedelta(hours=24)
 REFRESH_TOKEN_GRACE = timedelta(days=1)
+IMPORT_FILE_TTL = timedelta(days=7)  # uploaded files are kept a week (error reports show rows)
 
 
 async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
@@ -29,8 +37,9 @@ async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
     async with unit_of_work(ctx["sessions"]) as session:
         keys = await idempotency.purge_older_than(session, now - IDEMPOTENCY_TTL)
         tokens = await identity.purge_expired_refresh_tokens(session, now - REFRESH_TOKEN_GRACE)
-    log.info("purge_expired: %d idempotency keys, %d refresh tokens", keys, tokens)
-    return {"idempotency_keys": keys, "refresh_tokens": tokens}
+        files = await imports_repo.purge_content(session, now - IMPORT_FILE_TTL)
+    log.info("purge_expired: %d idempotency keys, %d refresh tokens, %d import files", keys, tokens, files)
+    return {"idempotency_keys": keys, "refresh_tokens": tokens, "import_files": files}
 
 
 async def recycle_leads(ctx: dict[str, Any]) -> dict[str, int]:
@@ -40,3 +49,36 @@ async def recycle_leads(ctx: dict[str, Any]) -> dict[str, int]:
         result = await LeadRecyclingService(session).run(datetime.now(UTC))
     log.info("recycle_leads: %d leads back in their queues", result.count)
     return {"recycled": result.count}
+
+
+def _actor_for(access: AccessControl) -> Any:
+    def actor_for(user_id: uuid.UUID) -> Actor | None:
+        principal = access.user_principal(user_id)
+        if principal is None or not access.allowed(principal, "lead", "import"):
+            return None
+        return Actor(principal, access.scope(principal, "lead", "import"), access)
+
+    return actor_for
+
+
+async def import_leads(ctx: dict[str, Any], import_id: str) -> str:
+    """Run (or resume) a bulk lead import; see services/lead_import.py."""
+    access: AccessControl = ctx["access"]
+    await access.ensure_fresh()
+    outcome = await run_import(ctx["sessions"], uuid.UUID(import_id), _actor_for(access))
+    log.info("import_leads %s: %s", import_id, outcome)
+    return outcome
+
+
+async def sweep_imports(ctx: dict[str, Any]) -> int:
+    """Every 2 minutes: imports accepted but not progressing (their job was lost, or a worker
+    died mid-file) are queued again; the run resumes at the import's checkpoint."""
+    async with unit_of_work(ctx["sessions"]) as session:
+        ids = await stalled(session, datetime.now(UTC))
+    for import_id in ids:
+        await ctx["redis"].enqueue_job(
+            "import_leads", str(import_id), _job_id=f"lead-import:{import_id}:{int(time.time())}"
+        )
+    if ids:
+        log.warning("sweep_imports: re-queued %d stalled imports", len(ids))
+    return len(ids)

@@ -14,6 +14,7 @@ from api.deps import Authorize, Ctx, IfMatch, Session, etag
 from api.routing import TransactionalRoute
 from api.schemas import Input, Items, MobileNumber, Output, Page, Uscc, UserRef
 from domain.customers import CompanySize
+from domain.errors import FieldErrors
 from domain.leads import LeadStatus
 from repositories import leads as leads_repo
 from repositories.models import Lead
@@ -22,6 +23,8 @@ from services.lead_conversion import LeadConversionService
 from services.lead_dispatch import LeadDispatchService
 from services.lead_duplicates import LeadDuplicateService
 from services.lead_export import export_leads
+from services.lead_intake import LeadIntake, NewLead
+from services.lead_pool import LeadPoolService
 from services.lead_recycling import LeadRecyclingService
 from services.leads import ChannelService, LeadService
 from services.spreadsheet import XLSX_TYPE, ExportFormat
@@ -118,6 +121,11 @@ class LeadOut(Output):
     invalid_reason: str | None
     owner: UserRef | None
     zone_id: UUID | None
+    queue: Literal["pool", "leader", "default"] | None = Field(
+        description="where an unowned lead waits: the zone's pool (claimable), the leader's queue "
+        "(dispatched by hand) or the default queue"
+    )
+    import_id: UUID | None
     grade: str
     score: int
     score_breakdown: dict[str, Any]
@@ -199,6 +207,38 @@ async def create_lead(
     return _lead(lead, actor)
 
 
+class LeadBatchIn(Input):
+    leads: list[LeadCreate] = Field(min_length=1, max_length=500)
+
+
+@router.post(
+    "/leads/batch",
+    operation_id="create_leads_batch",
+    response_model=Items[LeadOut],
+    status_code=status.HTTP_201_CREATED,
+)
+async def create_leads_batch(
+    body: LeadBatchIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "create"))],
+) -> dict[str, Any]:
+    """Capture up to 500 leads in one call (integrations, landing-page backlogs): each is
+    handled exactly like POST /leads — de-duplicated (also against earlier leads of the same
+    batch), graded and routed. All or nothing: one bad lead refuses the batch, naming it
+    (`leads.3.province_code`). Honours Idempotency-Key."""
+    taken = await LeadIntake(session, actor).ingest(
+        [NewLead(lead.model_dump(exclude_unset=True)) for lead in body.leads]
+    )
+    errors = [
+        {"field": f"leads.{i}.{name}", "message": message}
+        for i, t in enumerate(taken)
+        for name, message in t.errors
+    ]
+    if errors:
+        raise FieldErrors(errors)
+    return {"items": [_lead(t.lead, actor) for t in taken if t.lead is not None]}
+
+
 @router.get("/leads", operation_id="list_leads", response_model=Page[LeadOut])
 async def list_leads(
     session: Session,
@@ -209,6 +249,9 @@ async def list_leads(
     owner_id: UUID | None = None,
     unassigned: bool | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
+    pool: Annotated[
+        bool, Query(description="the lead pool of the caller's zones (open leads anyone there may claim)")
+    ] = False,
     sort: Annotated[Literal["-created_at", "grade"], Query(description="grade: A first")] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -225,6 +268,8 @@ async def list_leads(
         by_grade=sort == "grade",
         cursor=cursor,
         limit=limit,
+        pool=pool,
+        pool_zones=LeadPoolService(session, actor).pool_zones() if pool else None,
     )
     return {"items": [_lead(r, actor) for r in rows], "next_cursor": next_cursor}
 
@@ -432,3 +477,28 @@ async def unlink_duplicate(
 ) -> dict[str, Any]:
     """A manager decides a flagged duplicate is a lead of its own."""
     return _lead(await LeadDuplicateService(session, actor).unlink(lead_id), actor)
+
+
+class ReleaseIn(Input):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/leads/{lead_id}/claim", operation_id="claim_lead", response_model=LeadOut)
+async def claim_lead(
+    lead_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("lead", "claim"))]
+) -> dict[str, Any]:
+    """Take a lead from your zone's pool (领取), within the limits: open leads per rep (200),
+    claims a day (20), and not one that left you in the last 7 days (all configurable in the
+    lead rules). Of two reps claiming one lead at once exactly one wins; the other gets 409."""
+    return _lead(await LeadPoolService(session, actor).claim(lead_id), actor)
+
+
+@router.post("/leads/{lead_id}/release", operation_id="release_lead", response_model=LeadOut)
+async def release_lead(
+    lead_id: UUID,
+    body: ReleaseIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("lead", "update"))],
+) -> dict[str, Any]:
+    """Give a lead back to its zone's pool (释放), with a reason kept in its history."""
+    return _lead(await LeadPoolService(session, actor).release(lead_id, body.reason), actor)

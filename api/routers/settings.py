@@ -1,8 +1,10 @@
-"""Admin settings: customer rules (min contacts) and the five customer tiers (客户分层)."""
+"""Admin settings: customer rules (min contacts), the five customer tiers (客户分层), lead rules
+(capacity, recycling, claim limits) and lead scoring (线索分级)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import Field
@@ -12,6 +14,7 @@ from api.routing import TransactionalRoute
 from api.schemas import Input, Items, Output
 from repositories import settings as settings_repo
 from services.context import Actor
+from services.lead_settings import LeadSettingsService, lead_rules, scoring_as_dict, scoring_rules
 from services.settings import SettingsService
 
 router = APIRouter(tags=["settings"], route_class=TransactionalRoute)
@@ -51,6 +54,120 @@ async def put_rules(
     return CustomerRules.model_validate(
         await SettingsService(session).update_customer_rules(body.model_dump())
     )
+
+
+GradeHours = Annotated[int, Field(ge=1, le=24 * 90)]
+Points = Annotated[int, Field(ge=0, le=100)]
+
+
+class RecycleHours(Input):
+    A: GradeHours | None = None
+    B: GradeHours | None = None
+    C: GradeHours | None = None
+    D: GradeHours | None = None
+
+
+class LeadRulesOut(Output):
+    max_open_leads_per_rep: int = Field(
+        description="routing skips, and claims refuse, a rep with this many open leads"
+    )
+    default_zone_id: UUID | None = Field(
+        description="where leads no rule matches wait (none: the default queue)"
+    )
+    recycle_hours: dict[str, int] = Field(description="grade → hours an owner has to contact a new lead")
+    max_daily_claims: int = Field(description="leads a rep may claim from the pool per day (China time)")
+    reclaim_cooldown_days: int = Field(description="days before a rep may reclaim a lead that left them")
+
+
+class LeadRulesUpdate(Input):
+    max_open_leads_per_rep: int | None = Field(None, ge=1, le=100_000)
+    default_zone_id: UUID | None = None
+    recycle_hours: RecycleHours | None = None
+    max_daily_claims: int | None = Field(None, ge=0, le=10_000)
+    reclaim_cooldown_days: int | None = Field(None, ge=0, le=365)
+
+
+class FieldPoints(Input):
+    company_name: Points | None = None
+    contact_name: Points | None = None
+    mobile: Points | None = None
+    email: Points | None = None
+    title: Points | None = None
+    province_code: Points | None = None
+    industry: Points | None = None
+    company_size: Points | None = None
+    product: Points | None = None
+
+
+class ActionPoints(Input):
+    form_submit: Points | None = None
+    call: Points | None = None
+    visit: Points | None = None
+    meeting: Points | None = None
+
+
+class Thresholds(Input):
+    A: Annotated[int, Field(ge=0, le=1000)] | None = None
+    B: Annotated[int, Field(ge=0, le=1000)] | None = None
+    C: Annotated[int, Field(ge=0, le=1000)] | None = None
+    D: Annotated[int, Field(ge=0, le=1000)] | None = None
+
+
+class LeadScoringOut(Output):
+    field_points: dict[str, int] = Field(description="information completeness: points per filled key field")
+    action_points: dict[str, int] = Field(
+        description="key actions: points per form submit, call, visit, meeting"
+    )
+    action_cap: int = Field(description="key actions add at most this many points")
+    thresholds: dict[str, int] = Field(description="grade → the minimum score for it")
+
+
+class LeadScoringUpdate(Input):
+    field_points: FieldPoints | None = None
+    action_points: ActionPoints | None = None
+    action_cap: int | None = Field(None, ge=0, le=1000)
+    thresholds: Thresholds | None = None
+
+
+def _set(model: Input) -> dict[str, Any]:
+    """The fields sent, with nested groups reduced to the keys sent."""
+    return {
+        k: ({kk: vv for kk, vv in v.items() if vv is not None} if isinstance(v, dict) else v)
+        for k, v in model.model_dump(exclude_unset=True).items()
+        if v is not None or k == "default_zone_id"
+    }
+
+
+@router.get("/settings/lead-rules", operation_id="get_lead_rules", response_model=LeadRulesOut)
+async def get_lead_rules(
+    session: Session, _: Annotated[Actor, Depends(Authorize("setting", "read"))]
+) -> dict[str, Any]:
+    return (await lead_rules(session)).as_dict()
+
+
+@router.put("/settings/lead-rules", operation_id="update_lead_rules", response_model=LeadRulesOut)
+async def put_lead_rules(
+    body: LeadRulesUpdate, session: Session, _: Annotated[Actor, Depends(Authorize("setting", "update"))]
+) -> dict[str, Any]:
+    """Change the lead rules; fields left out keep their value."""
+    return (await LeadSettingsService(session).update_rules(_set(body))).as_dict()
+
+
+@router.get("/settings/lead-scoring", operation_id="get_lead_scoring", response_model=LeadScoringOut)
+async def get_lead_scoring(
+    session: Session, _: Annotated[Actor, Depends(Authorize("setting", "read"))]
+) -> dict[str, Any]:
+    return scoring_as_dict(await scoring_rules(session))
+
+
+@router.put("/settings/lead-scoring", operation_id="update_lead_scoring", response_model=LeadScoringOut)
+async def put_lead_scoring(
+    body: LeadScoringUpdate, session: Session, _: Annotated[Actor, Depends(Authorize("setting", "update"))]
+) -> dict[str, Any]:
+    """Change grading (seed 001's three dimensions and the A/B/C/D thresholds). Leads are
+    graded with the new numbers from the next change to each (a new lead, an action logged, a
+    field edited)."""
+    return scoring_as_dict(await LeadSettingsService(session).update_scoring(_set(body)))
 
 
 @router.get("/customer-tiers", operation_id="list_customer_tiers", response_model=Items[TierOut])
