@@ -53,7 +53,7 @@ class TransactionalRoute(APIRoute):
                             "validation-error",
                             errors=[{"field": "Idempotency-Key", "message": "at most 255 characters"}],
                         )
-                    body = await request.body()
+                    body = _canonical(request.headers.get("content-type", ""), await request.body())
                     digest = hashlib.sha256(
                         request.method.encode()
                         + b" "
@@ -109,3 +109,20 @@ class TransactionalRoute(APIRoute):
                 await session.close()
 
         return handler
+
+
+def _canonical(content_type: str, body: bytes) -> bytes:
+    """The body as compared for Idempotency-Key reuse: a multipart upload's boundary is chosen
+    afresh by the client on every send, so the same form re-sent must not look different."""
+    if content_type.startswith("multipart/"):
+        boundary = next(
+            (
+                p.split("=", 1)[1].strip('"')
+                for p in content_type.split(";")
+                if p.strip().startswith("boundary=")
+            ),
+            None,
+        )
+        if boundary:
+            return body.replace(boundary.encode("latin-1"), b"BOUNDARY")
+    return body

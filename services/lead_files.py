@@ -6,6 +6,7 @@ in words: the file as a whole (FileProblem) or per row and column (RowProblem)."
 from __future__ import annotations
 
 import csv
+import uuid
 import io
 import re
 import zipfile
@@ -318,14 +319,14 @@ def to_lead(
     data: dict[str, Any] = {}
     if not values.get("company_name"):
         problems.append(
-            RowProblem(_column_of("company_name", mapping), "公司名称必填 / company name is required")
+            RowProblem(column_of("company_name", mapping), "公司名称必填 / company name is required")
         )
     for field, limit in MAX_LENGTH.items():
         text = values.get(field)
         if text:
             if len(text) > limit:
                 problems.append(
-                    RowProblem(_column_of(field, mapping), f"最多 {limit} 个字 / at most {limit} characters")
+                    RowProblem(column_of(field, mapping), f"最多 {limit} 个字 / at most {limit} characters")
                 )
             else:
                 data[field] = text
@@ -333,25 +334,25 @@ def to_lead(
         try:
             data["mobile"] = normalize_mobile(values["mobile"])
         except InvalidPhone as exc:
-            problems.append(RowProblem(_column_of("mobile", mapping), str(exc)))
+            problems.append(RowProblem(column_of("mobile", mapping), str(exc)))
     if values.get("email"):
         if is_email(values["email"]):
             data["email"] = values["email"].lower()
         else:
             problems.append(
-                RowProblem(_column_of("email", mapping), "不是邮箱地址 / is not an e-mail address")
+                RowProblem(column_of("email", mapping), "不是邮箱地址 / is not an e-mail address")
             )
     if values.get("uscc"):
         try:
             data["uscc"] = validate_uscc(values["uscc"])
         except InvalidUSCC as exc:
-            problems.append(RowProblem(_column_of("uscc", mapping), str(exc)))
+            problems.append(RowProblem(column_of("uscc", mapping), str(exc)))
     if values.get("company_size"):
         size = _SIZES.get(values["company_size"].replace(" ", ""))
         if size is None:
             problems.append(
                 RowProblem(
-                    _column_of("company_size", mapping),
+                    column_of("company_size", mapping),
                     f"规模应是 {' / '.join(_SIZES)} 之一 / one of 1-19, 20-99, 100-499, 500-999, 1000+",
                 )
             )
@@ -362,7 +363,7 @@ def to_lead(
         code = lookups.provinces.get(province) or lookups.provinces.get(_short(province))
         if code is None:
             problems.append(
-                RowProblem(_column_of("province", mapping), f"没有这个省份 / no such province: {province}")
+                RowProblem(column_of("province", mapping), f"没有这个省份 / no such province: {province}")
             )
         else:
             data["province_code"] = code
@@ -373,7 +374,7 @@ def to_lead(
             code = lookups.cities.get((prov, city)) or lookups.cities.get((prov, _short(city)))
             if code is None:
                 problems.append(
-                    RowProblem(_column_of("city", mapping), f"{city} 不在该省 / not a city of that province")
+                    RowProblem(column_of("city", mapping), f"{city} 不在该省 / not a city of that province")
                 )
             else:
                 data["city_code"] = code
@@ -381,7 +382,7 @@ def to_lead(
             found = lookups.city_anywhere.get(city) or lookups.city_anywhere.get(_short(city))
             if found is None:
                 problems.append(
-                    RowProblem(_column_of("city", mapping), f"没有这个城市 / no such city: {city}")
+                    RowProblem(column_of("city", mapping), f"没有这个城市 / no such city: {city}")
                 )
             else:
                 data["province_code"], data["city_code"] = found
@@ -390,10 +391,10 @@ def to_lead(
         channel_id = lookups.channels.get(channel.lower())
         if channel_id is None:
             problems.append(
-                RowProblem(_column_of("channel", mapping), f"没有这个来源渠道 / no such channel: {channel}")
+                RowProblem(column_of("channel", mapping), f"没有这个来源渠道 / no such channel: {channel}")
             )
         else:
-            data["channel_id"] = channel_id
+            data["channel_id"] = uuid.UUID(channel_id)
     elif defaults.get("channel_id"):
         data["channel_id"] = defaults["channel_id"]
     if not data.get("product") and defaults.get("product"):
@@ -403,7 +404,8 @@ def to_lead(
     return (None if problems else data), problems
 
 
-def _column_of(field: str, mapping: Mapping[str, str]) -> str:
+def column_of(field: str, mapping: Mapping[str, str]) -> str:
+    """The file's column holding a lead field (or the field's label when none does)."""
     return next((h for h, f in mapping.items() if f == field), FIELDS[field][0])
 
 

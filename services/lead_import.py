@@ -32,6 +32,7 @@ from services.lead_files import (
     RowProblem,
     Table,
     build_lookups,
+    column_of,
     iter_rows,
     read_table,
     suggest_mapping,
@@ -233,7 +234,7 @@ async def _chunk(
     created = duplicates = 0
     for (index, _), result in zip(rows, taken, strict=True):
         if result.lead is None:
-            problems += [(index, RowProblem(_label(f), m)) for f, m in result.errors]
+            problems += [(index, RowProblem(column_of(_field(f), mapping), m)) for f, m in result.errors]
         elif result.duplicate:
             duplicates += 1
         else:
@@ -247,9 +248,9 @@ async def _chunk(
     await session.flush()
 
 
-def _label(field: str) -> str:
-    name = {"province_code": "province", "city_code": "city", "channel_id": "channel"}.get(field, field)
-    return FIELDS[name][0] if name in FIELDS else field
+def _field(lead_field: str) -> str:
+    """The import field a lead field comes from."""
+    return {"province_code": "province", "city_code": "city", "channel_id": "channel"}.get(lead_field, lead_field)
 
 
 async def _fail(session: AsyncSession, imp: LeadImport, reason: str) -> None:
