@@ -145,7 +145,7 @@ async def test_xlsx_with_formula_cells_and_numbers(app, client, factory, setting
     assert sheet is not None
     sheet.append(["Company Name", "Mobile", "Product"])
     sheet.append(["Acme Trading Co., Ltd.", 13900139000, "CRM"])  # the mobile is a number cell
-    sheet.append(["=CONCAT(\"x\",\"y\")", 13900139001, "CRM"])  # a formula, never calculated
+    sheet.append(['=CONCAT("x","y")', 13900139001, "CRM"])  # a formula, never calculated
     sheet.append(["Beta Ltd", "13900139002", "CRM"])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -206,7 +206,9 @@ async def test_a_20_mb_file_of_junk_is_refused(client, factory) -> None:  # noqa
 async def test_mapping_must_name_the_company(client, factory) -> None:  # noqa: ANN001
     marketing = await factory.user("marketing")
     content = "名字,电话\n甲,13800138000\n".encode()
-    imp = (await client.post(IMPORTS, files={"file": ("x.csv", content, "text/csv")}, headers=marketing.headers)).json()
+    imp = (
+        await client.post(IMPORTS, files={"file": ("x.csv", content, "text/csv")}, headers=marketing.headers)
+    ).json()
     assert imp["mapping"] == {"名字": None, "电话": "mobile"}
     r = await client.post(f"{IMPORTS}/{imp['id']}/start", json={}, headers=marketing.headers)
     assert r.status_code == 422
@@ -246,7 +248,9 @@ async def test_reupload_with_the_same_idempotency_key_imports_once(app, client, 
     await run_worker(settings)
     assert await count_leads(app, company_name="幂等科技有限公司") == 1
     # the same file under a new key is a new import, flagged as the same file
-    third = await client.post(IMPORTS, files={"file": ("a.csv", content, "text/csv")}, headers=marketing.headers)
+    third = await client.post(
+        IMPORTS, files={"file": ("a.csv", content, "text/csv")}, headers=marketing.headers
+    )
     assert third.json()["same_file_as"] == first.json()["id"]
 
 
@@ -254,7 +258,9 @@ async def test_a_crashed_run_resumes_at_its_checkpoint(app, client, factory) -> 
     marketing = await factory.user("marketing")
     rows = [[f"续传{i}科技有限公司", "", "", "", "", "", ""] for i in range(7)]
     imp = (
-        await client.post(IMPORTS, files={"file": ("r.csv", gb18030_csv(rows), "text/csv")}, headers=marketing.headers)
+        await client.post(
+            IMPORTS, files={"file": ("r.csv", gb18030_csv(rows), "text/csv")}, headers=marketing.headers
+        )
     ).json()
     await client.post(f"{IMPORTS}/{imp['id']}/start", json={}, headers=marketing.headers)
     real = app.state.ctx.sessions
@@ -284,7 +290,9 @@ async def test_template_downloads_and_maps_itself(client, factory) -> None:  # n
     r = await client.get(f"{IMPORTS}/template?format=csv", headers=marketing.headers)
     assert r.status_code == 200
     imp = (
-        await client.post(IMPORTS, files={"file": ("t.csv", r.content, "text/csv")}, headers=marketing.headers)
+        await client.post(
+            IMPORTS, files={"file": ("t.csv", r.content, "text/csv")}, headers=marketing.headers
+        )
     ).json()
     assert "company_name" in imp["mapping"].values() and None not in imp["mapping"].values()
     rep = await factory.user("sales_rep")

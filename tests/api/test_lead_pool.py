@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+
 from sqlalchemy import select, update
 
 from repositories.db import unit_of_work

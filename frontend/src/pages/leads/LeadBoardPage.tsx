@@ -68,9 +68,11 @@ export function LeadBoardPage() {
     queryFn: () => fetchBoard(range, params.groupBy),
     placeholderData: keepPreviousData,
   });
+  // the points are built with the range they were asked for: while another range loads, the
+  // previous line stays as it was (under the loading mask) instead of mixing two ranges
   const trend = useQuery({
     queryKey: boardKey(range, period),
-    queryFn: () => fetchBoard(range, period),
+    queryFn: async () => trendPoints((await fetchBoard(range, period)).groups, period, params.from, params.to),
     placeholderData: keepPreviousData,
   });
 
@@ -94,12 +96,8 @@ export function LeadBoardPage() {
     [data?.groups, shownGroupBy, t],
   );
   const trendChart = useMemo(
-    () =>
-      trendOption(trendPoints(trend.data?.groups ?? [], period, params.from, params.to), {
-        leads: t("board.kpi.leads"),
-        converted: t("board.kpi.converted"),
-      }),
-    [trend.data?.groups, period, params.from, params.to, t],
+    () => trendOption(trend.data ?? [], { leads: t("board.kpi.leads"), converted: t("board.kpi.converted") }),
+    [trend.data, t],
   );
   const reasonsChart = useMemo(
     () =>
@@ -228,12 +226,12 @@ export function LeadBoardPage() {
           <Row gutter={[16, 16]}>
             <Col xs={24} lg={12}>
               <Card title={t("board.funnel")} style={{ height: "100%" }}>
-                <EChart option={funnelChart} height={CHART_HEIGHT} loading={loading} data-testid="board-funnel" />
+                <EChart option={funnelChart} height={CHART_HEIGHT} loading={board.isFetching} data-testid="board-funnel" />
               </Card>
             </Col>
             <Col xs={24} lg={12}>
               <Card title={t("board.source", { dim: dimension })} style={{ height: "100%" }}>
-                <EChart option={sourceChart} height={CHART_HEIGHT} loading={loading} data-testid="board-source" />
+                <EChart option={sourceChart} height={CHART_HEIGHT} loading={board.isFetching} data-testid="board-source" />
               </Card>
             </Col>
             <Col xs={24} lg={16}>
@@ -241,7 +239,7 @@ export function LeadBoardPage() {
                 {trend.isError ? (
                   <Typography.Text type="danger">{trend.error.message}</Typography.Text>
                 ) : (
-                  <EChart option={trendChart} height={CHART_HEIGHT} loading={trend.isPending} data-testid="board-trend" />
+                  <EChart option={trendChart} height={CHART_HEIGHT} loading={trend.isFetching} data-testid="board-trend" />
                 )}
               </Card>
             </Col>
@@ -250,7 +248,7 @@ export function LeadBoardPage() {
                 {!loading && !data?.invalid_reasons.length ? (
                   <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("board.noInvalid")} />
                 ) : (
-                  <EChart option={reasonsChart} height={CHART_HEIGHT} loading={loading} data-testid="board-invalid-reasons" />
+                  <EChart option={reasonsChart} height={CHART_HEIGHT} loading={board.isFetching} data-testid="board-invalid-reasons" />
                 )}
               </Card>
             </Col>
