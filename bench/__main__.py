@@ -107,6 +107,12 @@ async def _main(args: argparse.Namespace) -> int:
         profile = _py_spy if args.profile else None
         results += await run_ingest(url, args.redis_url, args.http_seconds, args.connections, profile=profile)
 
+    if selected("import.leads"):
+        from bench.imports import run_import_bench
+
+        print("import benchmark (100,000-row CSV, upload through the API, the worker's import task):")
+        results += await run_import_bench(url, args.redis_url)
+
     print()
     print(report.table(results))
     for r in results:

@@ -113,3 +113,8 @@ async def purge_content(session: AsyncSession, before: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def analyze_leads(session: AsyncSession) -> None:
+    await session.execute(text("ANALYZE leads"))
+    await session.commit()

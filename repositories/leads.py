@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, cast, func, literal, literal_column, or_, select, update
+from sqlalchemy import Select, Text, and_, case, cast, func, literal, literal_column, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,6 +91,9 @@ async def originals(
             matches.append(column == func.any(literal(sorted(set(values)), ARRAY(Text))))
     if not matches:
         return []
+    # the arrays differ in size per batch: a cached generic plan (which asyncpg's prepared
+    # statements get after five runs) would scan the table; plan this with its real arrays
+    await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     stmt = (
         select(
             Lead.id,
