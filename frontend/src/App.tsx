@@ -15,6 +15,7 @@ import { CustomerFormPage } from "./pages/customers/CustomerFormPage";
 import { CustomerListPage } from "./pages/customers/CustomerListPage";
 import { LeadBoardRoute } from "./pages/leads/LeadBoardRoute";
 import { LeadDetailPage } from "./pages/leads/LeadDetailPage";
+import { LeadImportPage } from "./pages/leads/LeadImportPage";
 import { LeadListPage } from "./pages/leads/LeadListPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
@@ -26,6 +27,7 @@ import { AssignmentRulesPage } from "./pages/settings/AssignmentRulesPage";
 import { ChannelsPage } from "./pages/settings/ChannelsPage";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage";
 import { CustomerRulesPage } from "./pages/settings/CustomerRulesPage";
+import { LeadRulesPage } from "./pages/settings/LeadRulesPage";
 import { RolesPage } from "./pages/settings/RolesPage";
 import { makeQueryClient } from "./queryClient";
 
@@ -56,12 +58,15 @@ export function AppRoutes() {
           <Route path="customers/:id/edit" element={<Allowed resource="customer" action="update"><CustomerFormPage /></Allowed>} />
           <Route path="leads" element={<Allowed resource="lead" action="read"><LeadListPage /></Allowed>} />
           <Route path="leads/board" element={<Allowed resource="lead" action="read"><LeadBoardRoute /></Allowed>} />
+          <Route path="leads/import" element={<Allowed resource="lead" action="import"><LeadImportPage /></Allowed>} />
+          <Route path="leads/import/:id" element={<Allowed resource="lead" action="import"><LeadImportPage /></Allowed>} />
           <Route path="leads/:id" element={<Allowed resource="lead" action="read"><LeadDetailPage /></Allowed>} />
           <Route path="org/departments" element={<Allowed resource="department" action="read"><DepartmentsPage /></Allowed>} />
           <Route path="org/zones" element={<Allowed resource="sales_zone" action="read"><SalesZonesPage /></Allowed>} />
           <Route path="org/teams" element={<Allowed resource="team" action="read"><TeamsPage /></Allowed>} />
           <Route path="org/users" element={<Allowed resource="user" action="read"><UsersPage /></Allowed>} />
           <Route path="settings/customer-rules" element={<Allowed resource="setting" action="read"><CustomerRulesPage /></Allowed>} />
+          <Route path="settings/lead-rules" element={<Allowed resource="setting" action="read"><LeadRulesPage /></Allowed>} />
           <Route path="settings/assignment-rules" element={<Allowed resource="assignment_rule" action="read"><AssignmentRulesPage /></Allowed>} />
           <Route path="settings/channels" element={<Allowed resource="channel" action="read"><ChannelsPage /></Allowed>} />
           <Route path="settings/roles" element={<Allowed resource="role" action="manage"><RolesPage /></Allowed>} />

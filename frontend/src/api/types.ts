@@ -102,3 +102,15 @@ export interface Page<T> {
   items: T[];
   next_cursor?: string | null;
 }
+
+export type LeadImport = Ok<P["/api/v1/imports/{import_id}"]["get"]>;
+export type LeadImportStatus = LeadImport["status"];
+export type ImportField = Ok<P["/api/v1/imports/fields"]["get"]>[number];
+export type ImportStart = Body<P["/api/v1/imports/{import_id}/start"]["post"]>;
+export type ImportMapping = NonNullable<ImportStart["mapping"]>;
+export type LeadQueue = NonNullable<Lead["queue"]>;
+export type LeadRules = Ok<P["/api/v1/settings/lead-rules"]["get"]>;
+export type LeadRulesUpdate = Body<P["/api/v1/settings/lead-rules"]["put"]>;
+export type LeadScoring = Ok<P["/api/v1/settings/lead-scoring"]["get"]>;
+export type LeadScoringUpdate = Body<P["/api/v1/settings/lead-scoring"]["put"]>;
+export type Notification = Ok<P["/api/v1/notifications"]["get"]>["items"][number];

@@ -18,7 +18,7 @@ export type Resource =
   | "channel"
   | "assignment_rule";
 
-export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch";
+export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch" | "claim" | "import";
 
 /** True when the user's roles grant `action` on `resource` at any data scope. */
 export function can(perms: Permissions | undefined | null, resource: Resource, action: Action): boolean {

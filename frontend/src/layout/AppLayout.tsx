@@ -14,6 +14,8 @@ import {
   AimOutlined,
   BranchesOutlined,
   FormOutlined,
+  ImportOutlined,
+  SlidersOutlined,
 } from "@ant-design/icons";
 import { Button, Layout, Menu, Space, Typography, type MenuProps } from "antd";
 import type { ReactNode } from "react";
@@ -21,6 +23,7 @@ import { Link, Outlet, useLocation } from "react-router";
 import { useAuth } from "../auth/context";
 import { useLang, useT } from "../i18n/context";
 import { isGroup, visibleMenu } from "./menuConfig";
+import { NotificationBell } from "./NotificationBell";
 
 const ICONS: Record<string, ReactNode> = {
   customers: <ContactsOutlined />,
@@ -36,6 +39,8 @@ const ICONS: Record<string, ReactNode> = {
   leads: <AimOutlined />,
   "assignment-rules": <BranchesOutlined />,
   channels: <FormOutlined />,
+  "lead-import": <ImportOutlined />,
+  "lead-rules": <SlidersOutlined />,
 };
 
 export function SideMenu() {
@@ -70,10 +75,13 @@ export function SideMenu() {
           ),
         },
   );
+  // the most specific entry: /leads/import selects "import", not also "leads"
   const selected = nodes
     .flatMap((n) => (isGroup(n) ? n.children : [n]))
     .filter((e) => location.pathname.startsWith(e.path))
-    .map((e) => e.path);
+    .map((e) => e.path)
+    .sort((a, b) => b.length - a.length)
+    .slice(0, 1);
 
   return (
     <Menu
@@ -105,6 +113,7 @@ export function AppLayout() {
           style={{ background: "#fff", display: "flex", justifyContent: "flex-end", alignItems: "center", paddingInline: 24 }}
         >
           <Space size="middle">
+            <NotificationBell />
             <Typography.Text data-testid="current-user">
               <UserOutlined /> {me?.user.display_name ?? me?.user.username}
             </Typography.Text>

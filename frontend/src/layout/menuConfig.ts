@@ -23,6 +23,7 @@ export const MENU: MenuNode[] = [
   { key: "customers", path: "/customers", label: "menu.customers", resource: "customer", action: "read", testId: "menu-customers" },
   { key: "leads", path: "/leads", label: "menu.leads", resource: "lead", action: "read", testId: "menu-leads" },
   { key: "lead-board", path: "/leads/board", label: "menu.leadBoard", resource: "lead", action: "read", testId: "menu-lead-board" },
+  { key: "lead-import", path: "/leads/import", label: "menu.leadImport", resource: "lead", action: "import", testId: "menu-lead-import" },
   {
     key: "org",
     label: "menu.org",
@@ -38,6 +39,7 @@ export const MENU: MenuNode[] = [
     label: "menu.settings",
     children: [
       { key: "customer-rules", path: "/settings/customer-rules", label: "menu.customerRules", resource: "setting", action: "read", testId: "menu-customer-rules" },
+      { key: "lead-rules", path: "/settings/lead-rules", label: "menu.leadRules", resource: "setting", action: "read", testId: "menu-lead-rules" },
       { key: "assignment-rules", path: "/settings/assignment-rules", label: "menu.assignmentRules", resource: "assignment_rule", action: "read", testId: "menu-assignment-rules" },
       { key: "channels", path: "/settings/channels", label: "menu.channels", resource: "channel", action: "read", testId: "menu-channels" },
       { key: "roles", path: "/settings/roles", label: "menu.roles", resource: "role", action: "manage", testId: "menu-roles" },

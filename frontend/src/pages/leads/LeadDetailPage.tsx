@@ -36,6 +36,8 @@ import { NotFoundPage } from "../NotFoundPage";
 import { retryUnlessClientError } from "../customers/customerQueries";
 import { ACTION_KINDS, LEAD_STATUSES, parseBreakdown } from "./leadHelpers";
 import { GradeTag, StatusTag } from "./LeadListPage";
+import { ClaimButton, QueueTag, ReleaseButton } from "./LeadPoolActions";
+import { canRelease, isOpenLead } from "./poolHelpers";
 import { RoutingTraceView } from "./RoutingTraceView";
 
 interface LeadWithEtag {
@@ -203,7 +205,7 @@ export function LeadDetailPage() {
     ["lead.companySize", lead.company_size],
     ["lead.product", lead.product],
     ["lead.campaign", lead.campaign],
-    ["lead.owner", lead.owner?.display_name],
+    ["lead.owner", lead.owner?.display_name ?? (lead.queue ? <QueueTag queue={lead.queue} /> : null)],
     ["lead.lastContactedAt", fmtDateTime(lead.last_contacted_at)],
     ["common.createdAt", fmtDateTime(lead.created_at)],
     ["lead.invalidReason", lead.invalid_reason],
@@ -224,6 +226,8 @@ export function LeadDetailPage() {
         }
         extra={
           <Space wrap>
+            {!lead.owner && lead.queue === "pool" && isOpenLead(lead.status) && can("lead", "claim") && <ClaimButton leadId={lead.id} />}
+            {canRelease(lead, can("lead", "update")) && <ReleaseButton leadId={lead.id} />}
             {canUpdate && (
               <Button onClick={() => setStatusOpen(true)} data-testid="lead-status-change">
                 {t("lead.changeStatus")}

@@ -1,8 +1,8 @@
-import { PlusOutlined, SendOutlined } from "@ant-design/icons";
+import { ImportOutlined, PlusOutlined, SendOutlined } from "@ant-design/icons";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Card, Checkbox, Col, Form, Input, Modal, Row, Select, Space, Table, Tag, Typography, type TableColumnsType } from "antd";
+import { App, Button, Card, Checkbox, Col, Form, Input, Modal, Row, Segmented, Select, Space, Table, Tag, Typography, type TableColumnsType } from "antd";
 import { useMemo, useState, type HTMLAttributes } from "react";
-import { Link } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, cleanQuery, unwrap } from "../../api/client";
 import { fetchChannels, fetchSalesReps, keys } from "../../api/queries";
 import type { Lead, LeadQuery, LeadSort, LeadStatus } from "../../api/types";
@@ -11,7 +11,9 @@ import { fmtDateTime } from "../../components/format";
 import { useApiError } from "../../components/useApiError";
 import { translateDynamic, useT } from "../../i18n/context";
 import { LeadCreateDrawer } from "./LeadCreateDrawer";
+import { ClaimButton, QueueTag } from "./LeadPoolActions";
 import { GRADES, LEAD_STATUSES, gradeColor, statusColor } from "./leadHelpers";
+import { leadView, type LeadView } from "./poolHelpers";
 
 const PAGE_SIZE = 50;
 const SORTS: LeadSort[] = ["-created_at", "grade"];
@@ -92,6 +94,11 @@ export function LeadListPage() {
   const [dispatching, setDispatching] = useState<string[] | null>(null);
   const [creating, setCreating] = useState(false);
   const canDispatch = can("lead", "dispatch");
+  const navigate = useNavigate();
+  const [searchParams, setSearchParams] = useSearchParams();
+  const view = leadView(searchParams.get("view"));
+  const inPool = view === "pool";
+  const canClaim = inPool && can("lead", "claim");
 
   const channels = useQuery({ queryKey: keys.channels, queryFn: fetchChannels, enabled: can("channel", "read"), staleTime: 60_000 });
   const channelName = useMemo(() => new Map((channels.data ?? []).map((c) => [c.id, c.name])), [channels.data]);
@@ -104,9 +111,10 @@ export function LeadListPage() {
         grade: filters.grade,
         channel_id: filters.channel_id,
         unassigned: filters.unassigned || undefined,
-        sort,
+        // the pool: open leads of the caller's zones waiting to be claimed, best grade first
+        ...(inPool ? { pool: true, sort: "grade" } : { sort }),
       } as LeadQuery),
-    [filters, q, sort],
+    [filters, q, sort, inPool],
   );
 
   const list = useInfiniteQuery({
@@ -132,20 +140,47 @@ export function LeadListPage() {
     { key: "contact", title: t("lead.contact"), render: (_, r) => [r.contact_name, r.mobile].filter(Boolean).join(" · ") },
     { key: "status", title: t("lead.status"), render: (_, r) => <StatusTag status={r.status} /> },
     { key: "channel", title: t("lead.channel"), render: (_, r) => (r.channel_id ? (channelName.get(r.channel_id) ?? "") : "") },
-    { key: "owner", title: t("lead.owner"), render: (_, r) => r.owner?.display_name ?? <Typography.Text type="secondary">—</Typography.Text> },
+    {
+      key: "owner",
+      title: t("lead.owner"),
+      render: (_, r) => r.owner?.display_name ?? (r.queue ? <QueueTag queue={r.queue} /> : <Typography.Text type="secondary">—</Typography.Text>),
+    },
     { key: "score", title: t("lead.score"), render: (_, r) => r.score },
     { key: "created_at", title: t("common.createdAt"), render: (_, r) => fmtDateTime(r.created_at) },
+    ...(canClaim ? [{ key: "claim", title: t("common.actions"), render: (_: unknown, r: Lead) => <ClaimButton leadId={r.id} /> }] : []),
   ];
+
+  function switchView(next: LeadView) {
+    const params = new URLSearchParams(searchParams);
+    if (next === "pool") params.set("view", "pool");
+    else params.delete("view");
+    setSearchParams(params, { replace: true });
+    setSelected([]);
+  }
 
   return (
     <Space direction="vertical" style={{ width: "100%" }} size="middle">
       <Card
-        title={t("lead.list")}
+        title={
+          <Space>
+            {t("lead.list")}
+            <Segmented<LeadView>
+              value={view}
+              onChange={switchView}
+              data-testid="lead-view-switch"
+              options={[
+                { value: "mine", label: <span data-testid="lead-mine-tab">{t("lead.view.mine")}</span> },
+                { value: "pool", label: <span data-testid="lead-pool-tab">{t("lead.view.pool")}</span> },
+              ]}
+            />
+          </Space>
+        }
         extra={
           <Space wrap>
             <Input.Search allowClear placeholder={t("lead.searchPlaceholder")} onSearch={setQ} style={{ width: 260 }} data-testid="lead-search" />
             <Select<LeadSort>
-              value={sort}
+              value={inPool ? "grade" : sort}
+              disabled={inPool}
               onChange={setSort}
               style={{ width: 140 }}
               data-testid="lead-sort"
@@ -155,6 +190,11 @@ export function LeadListPage() {
               <Button icon={<SendOutlined />} disabled={selected.length === 0} onClick={() => setDispatching(selected)} data-testid="lead-dispatch">
                 {t("lead.dispatch")}
                 {selected.length ? ` (${selected.length})` : ""}
+              </Button>
+            )}
+            {can("lead", "import") && (
+              <Button icon={<ImportOutlined />} onClick={() => navigate("/leads/import")} data-testid="lead-import">
+                {t("lead.import")}
               </Button>
             )}
             {can("lead", "create") && (

@@ -1,0 +1,91 @@
+/** Lead pool (线索池) pieces shared by the list and the detail page: queue tag, claim, release. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { App, Button, Form, Input, Modal, Tag } from "antd";
+import { useState } from "react";
+import { api, unwrap } from "../../api/client";
+import type { LeadQueue } from "../../api/types";
+import { useApiError } from "../../components/useApiError";
+import { translateDynamic, useT } from "../../i18n/context";
+
+const QUEUE_COLORS: Record<LeadQueue, string> = { pool: "gold", leader: "purple", default: "default" };
+
+/** Where an unowned lead waits: the zone's pool, the leader's queue or the default queue. */
+export function QueueTag({ queue }: { queue: LeadQueue | string }) {
+  const t = useT();
+  return (
+    <Tag color={QUEUE_COLORS[queue as LeadQueue] ?? "default"} data-testid="lead-queue" data-queue={queue}>
+      {translateDynamic(t, "lead.queue", queue)}
+    </Tag>
+  );
+}
+
+/** 领取: takes a lead from the pool; refusals (limits, taken by someone else) say why. */
+export function ClaimButton({ leadId, onClaimed }: { leadId: string; onClaimed?: () => void }) {
+  const t = useT();
+  const report = useApiError();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const claim = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/leads/{lead_id}/claim", { params: { path: { lead_id: leadId } } })),
+    onSuccess: () => {
+      message.success(t("lead.claimed"));
+      void qc.invalidateQueries({ queryKey: ["leads"] });
+      onClaimed?.();
+    },
+    onError: (e) => {
+      report(e);
+      // someone else may have taken it: show the pool as it is now
+      void qc.invalidateQueries({ queryKey: ["leads", "list"] });
+    },
+  });
+  return (
+    <Button size="small" type="primary" ghost loading={claim.isPending} onClick={() => claim.mutate()} data-testid="claim-lead" data-lead-id={leadId}>
+      {t("lead.claim")}
+    </Button>
+  );
+}
+
+/** 释放: gives an owned lead back to its zone's pool, with a reason. */
+export function ReleaseButton({ leadId, onReleased }: { leadId: string; onReleased?: () => void }) {
+  const t = useT();
+  const report = useApiError();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [form] = Form.useForm<{ reason: string }>();
+  const release = useMutation({
+    mutationFn: (v: { reason: string }) =>
+      unwrap(api.POST("/api/v1/leads/{lead_id}/release", { params: { path: { lead_id: leadId } }, body: { reason: v.reason.trim() } })),
+    onSuccess: () => {
+      message.success(t("lead.released"));
+      setOpen(false);
+      void qc.invalidateQueries({ queryKey: ["leads"] });
+      onReleased?.();
+    },
+    onError: (e) => report(e, { form }),
+  });
+  return (
+    <>
+      <Button danger onClick={() => setOpen(true)} data-testid="lead-release">
+        {t("lead.release")}
+      </Button>
+      <Modal
+        open={open}
+        title={t("lead.releaseTitle")}
+        onCancel={() => setOpen(false)}
+        onOk={() => form.submit()}
+        confirmLoading={release.isPending}
+        okText={t("lead.release")}
+        cancelText={t("common.cancel")}
+        okButtonProps={{ danger: true, "data-testid": "lead-release-ok" }}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" preserve={false} clearOnDestroy onFinish={(v) => release.mutate(v)}>
+          <Form.Item name="reason" label={t("lead.reason")} extra={t("lead.releaseHint")} rules={[{ required: true, whitespace: true, max: 500 }]}>
+            <Input.TextArea rows={3} maxLength={500} data-testid="lead-release-reason" />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </>
+  );
+}
