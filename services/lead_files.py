@@ -6,9 +6,9 @@ in words: the file as a whole (FileProblem) or per row and column (RowProblem)."
 from __future__ import annotations
 
 import csv
-import uuid
 import io
 import re
+import uuid
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass

@@ -257,7 +257,9 @@ async def _chunk(
 
 def _field(lead_field: str) -> str:
     """The import field a lead field comes from."""
-    return {"province_code": "province", "city_code": "city", "channel_id": "channel"}.get(lead_field, lead_field)
+    return {"province_code": "province", "city_code": "city", "channel_id": "channel"}.get(
+        lead_field, lead_field
+    )
 
 
 async def _fail(session: AsyncSession, imp: LeadImport, reason: str) -> None:
