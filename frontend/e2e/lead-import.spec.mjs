@@ -27,6 +27,8 @@ const csv = [
   "",
 ].join("\r\n");
 const file = { name: `e2e-leads-${run}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") };
+// a second small file: one more lead (and a second notification)
+const file2 = { name: `e2e-leads-2-${run}.csv`, mimeType: "text/csv", buffer: Buffer.from(`公司名称,手机\r\nE2E导入丙-${run},138${digits}4\r\n`, "utf-8") };
 
 let browser;
 let token;
@@ -124,9 +126,23 @@ step("the marketer uploads a CSV, maps it, follows the import to done and downlo
     const earlier = await byTestId(page, "import-same-file-link").getAttribute("href");
     assert(earlier === `/leads/import/${importId}`, `the warning links the earlier import (${earlier})`);
 
-    // the import's notification: opens the import, and is read afterwards
+    // not that one: another file, imported too
+    await byTestId(page, "import-restart").click();
+    await page.waitForURL("**/leads/import");
+    const second = waitForApi(page, "/api/v1/imports", [], "POST");
+    await page.locator('input[type="file"]').setInputFiles(file2);
+    assert((await second).status() === 201, "the second file is accepted");
+    await byTestId(page, "import-mapping").waitFor();
+    assert((await byTestId(page, "import-same-file").count()) === 0, "a new file is not flagged");
+    await byTestId(page, "import-default-product").fill(product);
+    await byTestId(page, "import-start").click();
+    await page.locator('[data-testid="import-status"][data-status="done"]').waitFor({ timeout: 60000 });
+    assert((await byTestId(page, "import-created").innerText()).trim() === "1", "one lead created from the second file");
+    assert((await byTestId(page, "import-errors-xlsx").count()) === 0, "no error report without failed rows");
+
+    // the imports' notifications: one opens its import and is read; then all are marked read
     await page.goto("/leads");
-    await byTestId(page, "notification-count").waitFor();
+    await byTestId(page, "notification-count").filter({ hasText: "2" }).waitFor();
     await byTestId(page, "notification-bell").click();
     const item = byTestId(page, "notification-item").filter({ hasText: file.name }).first();
     await item.waitFor();
@@ -172,12 +188,12 @@ step("the rep claims an imported lead from the pool, releases it and may not rec
     const released = waitForApi(page, `/api/v1/leads/${leadId}/release`, [], "POST");
     await byTestId(page, "lead-release-ok").click();
     assert((await released).ok(), "release answered OK");
-    await page.locator('[data-testid="lead-fields"] [data-testid="lead-queue"][data-queue="pool"]').waitFor();
 
-    // back in the pool, but it left this rep: the server's reason is shown
-    await page.goto("/leads?view=pool");
+    // back in the pool (shown next), but it left this rep: a reclaim is refused with the server's reason
+    await page.waitForURL("**/leads?view=pool");
     const back = page.locator('[data-testid^="lead-row-"]', { hasText: companies[0] });
     await back.waitFor();
+    assert((await back.locator('[data-testid="lead-queue"]').getAttribute("data-queue")) === "pool", "the released lead waits in the pool");
     const refused = waitForApi(page, "/claim", [], "POST");
     await back.locator('[data-testid="claim-lead"]').click();
     const rr = await refused;

@@ -21,7 +21,7 @@ import {
   Typography,
 } from "antd";
 import { useMemo, useState, type ReactNode } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { api, ifMatch } from "../../api/client";
 import { ApiError, isApiError } from "../../api/problem";
 import { fetchChannels, fetchSalesReps, keys } from "../../api/queries";
@@ -122,6 +122,7 @@ function LogActionForm({ leadId, onDone }: { leadId: string; onDone: () => void 
 
 export function LeadDetailPage() {
   const { id = "" } = useParams();
+  const navigate = useNavigate();
   const t = useT();
   const can = useCan();
   const report = useApiError();
@@ -227,7 +228,7 @@ export function LeadDetailPage() {
         extra={
           <Space wrap>
             {!lead.owner && lead.queue === "pool" && isOpenLead(lead.status) && can("lead", "claim") && <ClaimButton leadId={lead.id} />}
-            {canRelease(lead, can("lead", "update")) && <ReleaseButton leadId={lead.id} />}
+            {canRelease(lead, can("lead", "update")) && <ReleaseButton leadId={lead.id} onReleased={() => navigate("/leads?view=pool")} />}
             {canUpdate && (
               <Button onClick={() => setStatusOpen(true)} data-testid="lead-status-change">
                 {t("lead.changeStatus")}

@@ -6,14 +6,14 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, cleanQuery, unwrap } from "../../api/client";
 import { fetchChannels, fetchSalesReps, keys } from "../../api/queries";
 import type { Lead, LeadQuery, LeadSort, LeadStatus } from "../../api/types";
-import { useCan } from "../../auth/context";
+import { useAuth } from "../../auth/context";
 import { fmtDateTime } from "../../components/format";
 import { useApiError } from "../../components/useApiError";
 import { translateDynamic, useT } from "../../i18n/context";
 import { LeadCreateDrawer } from "./LeadCreateDrawer";
 import { ClaimButton, QueueTag } from "./LeadPoolActions";
 import { GRADES, LEAD_STATUSES, gradeColor, statusColor } from "./leadHelpers";
-import { leadView, type LeadView } from "./poolHelpers";
+import { leadView, seesUnownedLeads, type LeadView } from "./poolHelpers";
 
 const PAGE_SIZE = 50;
 const SORTS: LeadSort[] = ["-created_at", "grade"];
@@ -85,7 +85,7 @@ function DispatchModal({ leadIds, onClose }: { leadIds: string[] | null; onClose
 
 export function LeadListPage() {
   const t = useT();
-  const can = useCan();
+  const { can, me } = useAuth();
   const [form] = Form.useForm<FilterValues>();
   const [filters, setFilters] = useState<FilterValues>({});
   const [q, setQ] = useState("");
@@ -99,6 +99,8 @@ export function LeadListPage() {
   const view = leadView(searchParams.get("view"));
   const inPool = view === "pool";
   const canClaim = inPool && can("lead", "claim");
+  // a rep cannot open a lead of the pool before claiming it (it is not theirs yet)
+  const linkPool = seesUnownedLeads(me?.permissions?.lead?.read);
 
   const channels = useQuery({ queryKey: keys.channels, queryFn: fetchChannels, enabled: can("channel", "read"), staleTime: 60_000 });
   const channelName = useMemo(() => new Map((channels.data ?? []).map((c) => [c.id, c.name])), [channels.data]);
@@ -131,11 +133,14 @@ export function LeadListPage() {
     {
       key: "company",
       title: t("lead.company"),
-      render: (_, r) => (
-        <Link to={`/leads/${r.id}`} data-testid="lead-link">
-          {r.company_name}
-        </Link>
-      ),
+      render: (_, r) =>
+        !r.owner && inPool && !linkPool ? (
+          <span data-testid="lead-name">{r.company_name}</span>
+        ) : (
+          <Link to={`/leads/${r.id}`} data-testid="lead-link">
+            {r.company_name}
+          </Link>
+        ),
     },
     { key: "contact", title: t("lead.contact"), render: (_, r) => [r.contact_name, r.mobile].filter(Boolean).join(" · ") },
     { key: "status", title: t("lead.status"), render: (_, r) => <StatusTag status={r.status} /> },

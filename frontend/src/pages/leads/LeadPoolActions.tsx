@@ -59,8 +59,9 @@ export function ReleaseButton({ leadId, onReleased }: { leadId: string; onReleas
     onSuccess: () => {
       message.success(t("lead.released"));
       setOpen(false);
-      void qc.invalidateQueries({ queryKey: ["leads"] });
+      // first leave the page (a rep no longer sees the lead), then refresh the lists
       onReleased?.();
+      void qc.invalidateQueries({ queryKey: ["leads"] });
     },
     onError: (e) => report(e, { form }),
   });

@@ -4,7 +4,7 @@ import type { Lead, LeadDetail } from "../../api/types";
 import { fakeApi, json, renderPage } from "../../test/fakeApi";
 import { LeadDetailPage } from "./LeadDetailPage";
 import { LeadListPage } from "./LeadListPage";
-import { canRelease, isOpenLead, leadView } from "./poolHelpers";
+import { canRelease, isOpenLead, leadView, seesUnownedLeads } from "./poolHelpers";
 
 function lead(over: Partial<Lead> = {}): Lead {
   return {
@@ -58,6 +58,12 @@ describe("pool helpers", () => {
     expect(canRelease({ ...owned, owner: null }, true)).toBe(false);
     expect(canRelease({ ...owned, status: "converted" }, true)).toBe(false);
   });
+
+  it("lets only team scope and above open unowned leads", () => {
+    expect(seesUnownedLeads("own")).toBe(false);
+    expect(seesUnownedLeads(undefined)).toBe(false);
+    expect(["team", "zone", "all"].every(seesUnownedLeads)).toBe(true);
+  });
 });
 
 describe("lead pool on the list", () => {
@@ -83,6 +89,9 @@ describe("lead pool on the list", () => {
     expect(poolQuery.query.get("sort")).toBe("grade");
     expect(within(row).getByTestId("lead-queue")).toHaveAttribute("data-queue", "pool");
     expect(within(row).getByTestId("lead-queue")).toHaveTextContent("线索池");
+    // not the rep's yet: no link to a page they may not open
+    expect(within(row).queryByTestId("lead-link")).toBeNull();
+    expect(within(row).getByTestId("lead-name")).toHaveTextContent("甲公司");
 
     fireEvent.click(within(row).getByTestId("claim-lead"));
     expect(await screen.findByText("you have claimed 20 leads today: the limit is 20")).toBeInTheDocument();
@@ -93,7 +102,8 @@ describe("lead pool on the list", () => {
   it("hides claim from users without lead:claim", async () => {
     fakeApi((req) => (req.path === "/leads" ? json({ items: [lead()], next_cursor: null }) : json({ status: 404, title: "Not found" }, 404)));
     renderPage(<LeadListPage />, { url: "/leads?view=pool", path: "/leads", permissions: { lead: { read: "all" } } });
-    expect(await screen.findByTestId("lead-row-L1", {}, { timeout: 4000 })).toBeInTheDocument();
+    const row = await screen.findByTestId("lead-row-L1", {}, { timeout: 4000 });
+    expect(within(row).getByTestId("lead-link")).toHaveAttribute("href", "/leads/L1");
     expect(screen.queryByTestId("claim-lead")).toBeNull();
     expect(screen.queryByTestId("lead-import")).toBeNull();
   });
@@ -113,18 +123,20 @@ function detail(over: Partial<LeadDetail> = {}): LeadDetail {
 describe("lead pool on the detail page", () => {
   afterEach(() => vi.unstubAllGlobals());
 
-  it("releases an owned open lead with a reason", async () => {
+  it("releases an owned open lead with a reason, then shows the pool", async () => {
     const seen = fakeApi((req) => {
       if (req.path === "/leads/L1" && req.method === "GET") return json(detail({ owner: { id: "u1", display_name: "Rep" }, queue: null, status: "contacted" }));
       if (req.path === "/leads/L1/release") return json(lead({ owner: null, queue: "pool" }));
       return json({ status: 404, title: "Not found" }, 404);
     });
-    renderPage(<LeadDetailPage />, { url: "/leads/L1", path: "/leads/:id", permissions: REP });
+    const { where } = renderPage(<LeadDetailPage />, { url: "/leads/L1", path: "/leads/:id", permissions: REP });
     fireEvent.click(await screen.findByTestId("lead-release", {}, { timeout: 4000 }));
     fireEvent.change(await screen.findByTestId("lead-release-reason"), { target: { value: " 客户暂无需求 " } });
     fireEvent.click(screen.getByTestId("lead-release-ok"));
     await waitFor(() => expect(seen.some((s) => s.path === "/leads/L1/release")).toBe(true));
     expect(JSON.parse(seen.find((s) => s.path === "/leads/L1/release")!.body)).toEqual({ reason: "客户暂无需求" });
+    // a rep no longer sees the released lead: on to the pool it went back to
+    await waitFor(() => expect(where()).toBe("/leads?view=pool"));
   });
 
   it("shows where an unowned lead waits instead of an owner, and no release", async () => {

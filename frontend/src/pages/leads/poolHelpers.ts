@@ -18,3 +18,11 @@ export function leadView(param: string | null | undefined): LeadView {
 export function canRelease(lead: { owner?: unknown; status: string }, mayUpdate: boolean): boolean {
   return mayUpdate && Boolean(lead.owner) && isOpenLead(lead.status);
 }
+
+/**
+ * Whether a lead read scope shows unowned leads (their detail pages): reps (own scope) see only
+ * their own leads, managers and above also the unassigned leads of their zones.
+ */
+export function seesUnownedLeads(readScope: string | null | undefined): boolean {
+  return Boolean(readScope) && readScope !== "own";
+}
