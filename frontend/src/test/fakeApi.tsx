@@ -1,6 +1,6 @@
 /** Test helpers: a fake API behind `fetch`, and the providers pages need (query, i18n, auth, router). */
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { configure, render } from "@testing-library/react";
+import { render } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { RouterProvider, createMemoryRouter } from "react-router";
 import { vi } from "vitest";
@@ -10,7 +10,6 @@ import { can } from "../auth/permissions";
 import { I18nProvider } from "../i18n/I18nProvider";
 
 // antd pages take a while to first render when the whole suite runs in parallel
-configure({ asyncUtilTimeout: 5000 });
 
 export interface Seen {
   method: string;

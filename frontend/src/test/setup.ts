@@ -1,6 +1,9 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
+
+// Antd pages render slowly in jsdom on a busy 2-core CI machine: wait up to 10 s for UI to appear.
+configure({ asyncUtilTimeout: 10000 });
 
 afterEach(() => {
   cleanup();

@@ -79,7 +79,7 @@ describe("lead pool on the list", () => {
       return json({ status: 404, title: "Not found" }, 404);
     });
     const { where } = renderPage(<LeadListPage />, { url: "/leads", path: "/leads", permissions: REP });
-    expect(await screen.findByTestId("lead-row-M1", {}, { timeout: 4000 })).toBeInTheDocument();
+    expect(await screen.findByTestId("lead-row-M1")).toBeInTheDocument();
     expect(screen.queryByTestId("claim-lead")).toBeNull();
 
     fireEvent.click(screen.getByTestId("lead-pool-tab"));
@@ -102,7 +102,7 @@ describe("lead pool on the list", () => {
   it("hides claim from users without lead:claim", async () => {
     fakeApi((req) => (req.path === "/leads" ? json({ items: [lead()], next_cursor: null }) : json({ status: 404, title: "Not found" }, 404)));
     renderPage(<LeadListPage />, { url: "/leads?view=pool", path: "/leads", permissions: { lead: { read: "all" } } });
-    const row = await screen.findByTestId("lead-row-L1", {}, { timeout: 4000 });
+    const row = await screen.findByTestId("lead-row-L1");
     expect(within(row).getByTestId("lead-link")).toHaveAttribute("href", "/leads/L1");
     expect(screen.queryByTestId("claim-lead")).toBeNull();
     expect(screen.queryByTestId("lead-import")).toBeNull();
@@ -111,7 +111,7 @@ describe("lead pool on the list", () => {
   it("offers the import button with lead:import", async () => {
     fakeApi((req) => (req.path === "/leads" ? json({ items: [], next_cursor: null }) : json({ status: 404, title: "Not found" }, 404)));
     const { where } = renderPage(<LeadListPage />, { url: "/leads", path: "/leads", permissions: { lead: { read: "zone", import: "zone" } } });
-    fireEvent.click(await screen.findByTestId("lead-import", {}, { timeout: 4000 }));
+    fireEvent.click(await screen.findByTestId("lead-import"));
     await waitFor(() => expect(where()).toBe("/leads/import"));
   });
 });
@@ -130,7 +130,7 @@ describe("lead pool on the detail page", () => {
       return json({ status: 404, title: "Not found" }, 404);
     });
     const { where } = renderPage(<LeadDetailPage />, { url: "/leads/L1", path: "/leads/:id", permissions: REP });
-    fireEvent.click(await screen.findByTestId("lead-release", {}, { timeout: 4000 }));
+    fireEvent.click(await screen.findByTestId("lead-release"));
     fireEvent.change(await screen.findByTestId("lead-release-reason"), { target: { value: " 客户暂无需求 " } });
     fireEvent.click(screen.getByTestId("lead-release-ok"));
     await waitFor(() => expect(seen.some((s) => s.path === "/leads/L1/release")).toBe(true));
@@ -142,7 +142,7 @@ describe("lead pool on the detail page", () => {
   it("shows where an unowned lead waits instead of an owner, and no release", async () => {
     fakeApi((req) => (req.path === "/leads/L1" ? json(detail({ queue: "leader" })) : json({ status: 404, title: "Not found" }, 404)));
     renderPage(<LeadDetailPage />, { url: "/leads/L1", path: "/leads/:id", permissions: REP });
-    const queue = await screen.findByTestId("lead-queue", {}, { timeout: 4000 });
+    const queue = await screen.findByTestId("lead-queue");
     expect(queue).toHaveAttribute("data-queue", "leader");
     expect(queue).toHaveTextContent("负责人队列");
     expect(screen.queryByTestId("lead-release")).toBeNull();

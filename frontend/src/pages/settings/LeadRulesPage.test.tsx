@@ -29,7 +29,7 @@ describe("LeadRulesPage", () => {
   it("is read-only without setting:update", async () => {
     server();
     renderPage(<LeadRulesPage />, { url: "/settings/lead-rules", path: "/settings/lead-rules", permissions: { setting: { read: "all" } } });
-    await waitFor(() => expect(screen.getByTestId("lead-rules-max-open")).toHaveValue("200"), { timeout: 4000 });
+    await waitFor(() => expect(screen.getByTestId("lead-rules-max-open")).toHaveValue("200"));
     expect(screen.getByTestId("lead-rules-max-open")).toBeDisabled();
     expect(screen.getByTestId("scoring-threshold-A")).toBeDisabled();
     expect(screen.queryByTestId("lead-rules-save")).toBeNull();
