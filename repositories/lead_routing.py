@@ -1,4 +1,4 @@
-"""Assignment rules, their round-robin cursors, and the load/availability facts routing needs."""
+"""Assignment rules, zone coverage, and the load/availability facts routing needs."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lead_routing import OPEN_STATUSES
-from repositories.models import AssignmentRule, Lead, RoutingCursor, SalesZone, Team, User
+from repositories.models import AssignmentRule, Lead, SalesZone, Team, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,42 +45,6 @@ async def delete_rule(session: AsyncSession, rule: AssignmentRule) -> None:
     await session.flush()
 
 
-_ADVANCE = text(
-    "INSERT INTO routing_cursors (rule_id, next_index) VALUES (:rule_id, :n) "
-    "ON CONFLICT (rule_id) DO UPDATE SET next_index = routing_cursors.next_index + :n "
-    "RETURNING next_index - :n"
-)
-
-
-async def advance_cursor(session: AsyncSession, rule_id: uuid.UUID, count: int = 1) -> int:
-    """The first of `count` consecutive turns of the rule (a batch takes all its turns at
-    once), taken atomically in a short transaction of its own: concurrent
-    routings each get a distinct value, and the counter's row lock is released at once instead
-    of being held until the capturing request commits (which serialised every lead of a rule —
-    the ingest bench measured 71 leads/s). A request that fails after taking a turn skips one
-    turn; the even spread over a team is kept."""
-    bind = session.bind
-    assert isinstance(bind, AsyncEngine)
-    async with bind.connect() as conn:
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        return int((await autocommit.execute(_ADVANCE, {"rule_id": rule_id, "n": count})).scalar_one())
-
-
-async def peek_cursor(session: AsyncSession, rule_id: uuid.UUID) -> int:
-    """The counter the next routing would take, without taking it (dry runs)."""
-    value = await session.scalar(select(RoutingCursor.next_index).where(RoutingCursor.rule_id == rule_id))
-    return int(value or 0)
-
-
-async def users(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Candidate]:
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(User.id, User.is_active, User.on_leave, User.team_id).where(User.id.in_(ids))
-    )
-    return {r.id: Candidate(r.id, r.is_active, r.on_leave, r.team_id) for r in rows}
-
-
 @dataclass(frozen=True, slots=True)
 class ZoneCoverage:
     id: uuid.UUID
@@ -96,30 +60,6 @@ async def zone_coverage(session: AsyncSession) -> list[ZoneCoverage]:
         )
     )
     return [ZoneCoverage(r[0], frozenset(r[1] or ()), frozenset(r[2] or ())) for r in rows]
-
-
-async def team_zones(session: AsyncSession, team_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
-    if not team_ids:
-        return {}
-    rows = await session.execute(select(Team.id, Team.zone_id).where(Team.id.in_(team_ids)))
-    return {r[0]: r[1] for r in rows}
-
-
-async def members_of(
-    session: AsyncSession, team_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Candidate]]:
-    """Each team's members in a stable order (by id), so round robin turns are reproducible."""
-    out: dict[uuid.UUID, list[Candidate]] = {t: [] for t in team_ids}
-    if not team_ids:
-        return out
-    rows = await session.execute(
-        select(User.id, User.is_active, User.on_leave, User.team_id)
-        .where(User.team_id.in_(team_ids))
-        .order_by(User.id)
-    )
-    for r in rows:
-        out[r.team_id].append(Candidate(r.id, r.is_active, r.on_leave, r.team_id))
-    return out
 
 
 async def team_members(session: AsyncSession, team_id: uuid.UUID) -> list[Candidate]:

@@ -559,16 +559,6 @@ class AssignmentRule(Versioned, Base):
     )
 
 
-class RoutingCursor(Base):
-    """Round-robin / weighted state of a rule: advanced atomically by one UPDATE … RETURNING."""
-
-    __tablename__ = "routing_cursors"
-    rule_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("assignment_rules.id", ondelete="CASCADE"), primary_key=True
-    )
-    next_index: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
-
-
 class LeadForm(Versioned, Base):
     """A web form or landing page that posts leads to /public/forms/{key}/leads."""
 

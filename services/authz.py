@@ -13,7 +13,9 @@ import asyncio
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import casbin
 from casbin_async_sqlalchemy_adapter import Adapter
@@ -43,6 +45,9 @@ m = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act
 """
 
 VERSION_KEY = "crm:authz:version"
+# bumped after a committed change to reference data services cache per process (channels,
+# assignment rules, lead rules and scoring): see AccessControl.reference
+REFERENCE_KEY = "crm:reference:version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +161,8 @@ class AccessControl:
         self._perm_cache: dict[str, dict[str, dict[str, ScopeLevel]]] = {}
         self._scope_cache: dict[tuple[uuid.UUID, ScopeLevel], DataScope] = {}
         self._decisions: dict[tuple[str, str, str], bool] = {}
+        self._reference: dict[str, Any] = {}
+        self._reference_version: bytes | None = b"unset"
 
     # --- loading ------------------------------------------------------------------------------
 
@@ -172,6 +179,7 @@ class AccessControl:
             self._perm_cache = {}
             self._scope_cache = {}
             self._decisions = {}
+            self._reference = {}  # zones, teams and users feed it too
             self._version = version
             self._checked_at = time.monotonic()
 
@@ -181,13 +189,34 @@ class AccessControl:
         if now - self._checked_at < self._refresh_seconds:
             return
         self._checked_at = now
-        if await self._redis.get(VERSION_KEY) != self._version:
+        version, reference = await self._redis.mget(VERSION_KEY, REFERENCE_KEY)
+        if version != self._version:
             await self.reload()
+        if reference != self._reference_version:
+            self._reference, self._reference_version = {}, reference
 
     async def changed(self) -> None:
         """After a committed change to policies, roles, users, teams or keys."""
         await self._redis.incr(VERSION_KEY)
         await self.reload()
+
+    # --- reference data ---------------------------------------------------------------------
+
+    @property
+    def redis(self) -> Redis:
+        return self._redis
+
+    async def reference(self, name: str, load: Callable[[], Awaitable[Any]]) -> Any:
+        """Rarely-changing data read on every request (channels, active assignment rules, lead
+        rules…), kept per process until a committed change to it calls `reference_changed` —
+        every process notices within `refresh_seconds`, like policy changes."""
+        if name not in self._reference:
+            self._reference[name] = await load()
+        return self._reference[name]
+
+    async def reference_changed(self) -> None:
+        await self._redis.incr(REFERENCE_KEY)
+        self._reference = {}
 
     # --- decisions ----------------------------------------------------------------------------
 

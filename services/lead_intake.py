@@ -14,21 +14,20 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.leads import Score, ScoringRules, normalize_company_name, score_lead
+from domain.leads import Score, normalize_company_name, score_lead
 from repositories import customers as customers_repo
 from repositories import leads as repo
-from repositories import regions as regions_repo
-from repositories.models import Channel, Lead, LeadAction
+from repositories.models import Lead, LeadAction
 from services.context import Actor
+from services.lead_reference import ChannelInfo, LeadReference, lead_reference
 from services.lead_routing import Decision, LeadRouter
-from services.lead_settings import scoring_rules
 from services.notifications import notify
 
 DEDUP_WINDOW = timedelta(days=90)  # seed 000: re-submitting half a month later is still a duplicate
@@ -82,40 +81,34 @@ def scored_fields(lead: Lead) -> dict[str, Any]:
 
 
 class LeadIntake:
-    """Takes leads in for one caller. Reference data (channels, scoring rules, routing facts)
-    is read on first use and kept, so an import reuses it for every chunk."""
+    """Takes leads in for one caller. Reference data (channels, regions, scoring, rules) comes
+    from the per-process cache (services/lead_reference.py): no statement per lead for it."""
 
     def __init__(self, session: AsyncSession, actor: Actor, import_id: uuid.UUID | None = None) -> None:
         self.session = session
         self.actor = actor
         self.import_id = import_id
         self.router = LeadRouter(session, actor.access)
-        self._channels: dict[uuid.UUID, Channel] | None = None
-        self._scoring: ScoringRules | None = None
-        self._has_rules: bool | None = None
+        self._ref: LeadReference | None = None
 
-    async def _prepare(self) -> None:
-        if self._channels is None:
-            self._channels = {c.id: c for c in await repo.channels(self.session)}
-            self._scoring = await scoring_rules(self.session)
-            self._has_rules = await self.router.has_rules()
+    async def _prepare(self) -> LeadReference:
+        if self._ref is None:
+            self._ref = await lead_reference(self.session, self.actor.access)
             await self.router.load()
+        return self._ref
 
-    async def channels(self) -> dict[uuid.UUID, Channel]:
-        await self._prepare()
-        assert self._channels is not None
-        return self._channels
+    async def channels(self) -> Mapping[uuid.UUID, ChannelInfo]:
+        return (await self._prepare()).channels
 
     def score(self, lead: Lead, actions: dict[str, int]) -> Score:
-        assert self._channels is not None and self._scoring is not None
-        channel = self._channels.get(lead.channel_id) if lead.channel_id else None
-        return score_lead(channel.weight if channel else 0, scored_fields(lead), actions, self._scoring)
+        assert self._ref is not None
+        channel = self._ref.channels.get(lead.channel_id) if lead.channel_id else None
+        return score_lead(channel.weight if channel else 0, scored_fields(lead), actions, self._ref.scoring)
 
     async def check_refs(self, rows: Sequence[dict[str, Any]]) -> list[list[tuple[str, str]]]:
         """Per row: an active channel, a real province, a city of that province."""
-        channels = await self.channels()
-        codes = sorted({c for r in rows for c in (r.get("province_code"), r.get("city_code")) if c})
-        regions = await regions_repo.by_codes(self.session, codes)
+        ref = await self._prepare()
+        channels, regions = ref.channels, ref.regions
         out: list[list[tuple[str, str]]] = []
         for row in rows:
             errors: list[tuple[str, str]] = []
@@ -168,7 +161,8 @@ class LeadIntake:
                 lead.owner_id, lead.zone_id, lead.queue = original.owner_id, original.zone_id, original.queue
             if lead.owner_id is not None:
                 lead.assigned_at = now
-            apply_score(lead, self.score(lead, {}))
+        for lead, row, _ in batch:  # the arrival action counts once the lead is placed
+            apply_score(lead, self.score(lead, {row.action: 1} if row.action else {}))
         self.session.add_all(leads)
         await self.session.flush()
         actions = [
@@ -178,9 +172,6 @@ class LeadIntake:
         ]
         if actions:
             self.session.add_all(actions)
-            for lead, row, _ in batch:
-                if row.action:
-                    apply_score(lead, self.score(lead, {row.action: 1}))
             await self.session.flush()
         self._notify(leads)
         return results
@@ -243,7 +234,7 @@ class LeadIntake:
         queue of the zone covering its region (or the default queue)."""
         if not leads:
             return []
-        if self._has_rules:
+        if await self.router.has_rules():
             facts = []
             for lead in leads:
                 fact = scored_fields(lead)

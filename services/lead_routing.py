@@ -34,12 +34,13 @@ from domain.lead_routing import (
     weighted_order,
 )
 from repositories import lead_routing as repo
-from repositories.lead_routing import Candidate
+from repositories.lead_routing import Candidate, ZoneCoverage
 from repositories.models import AssignmentRule
 from services.authz import AccessControl
-from services.lead_settings import lead_rules
+from services.lead_reference import RuleInfo, lead_reference, lead_reference_changed
 
 DEFAULT_MAX_OPEN = 200
+TURN_KEY = "crm:routing:turn:"
 
 
 @dataclass
@@ -97,27 +98,32 @@ class LeadRouter:
         self.access = access
         self.max_open = DEFAULT_MAX_OPEN
         self.default_zone: uuid.UUID | None = None
-        self._rules: list[AssignmentRule] | None = None
-        self._zones: list[repo.ZoneCoverage] = []
-        self._members: dict[uuid.UUID, list[Candidate]] = {}
-        self._users: dict[uuid.UUID, Candidate] = {}
-        self._teams: dict[uuid.UUID, uuid.UUID] = {}  # team → its zone
+        self._rules: tuple[RuleInfo, ...] | None = None
+        self._any_rule = False
+        self._zones: tuple[ZoneCoverage, ...] = ()
 
     async def has_rules(self) -> bool:
         """Any rule at all (active or not): without any, capture keeps its built-in placement."""
-        return await repo.any_rule(self.session)
+        await self.load()
+        return self._any_rule
 
     async def load(self) -> None:
-        """Read what routing needs, once (a long import reuses it for every chunk)."""
-        rules = await lead_rules(self.session)
-        self.max_open, self.default_zone = rules.max_open_leads_per_rep, rules.default_zone_id
-        self._rules = await repo.rules(self.session, active_only=True)
-        self._zones = await repo.zone_coverage(self.session)
-        team_ids = {_uuid((r.action_target or {}).get("team_id")) for r in self._rules} - {None}
-        user_ids = {_uuid((r.action_target or {}).get("user_id")) for r in self._rules} - {None}
-        self._teams = await repo.team_zones(self.session, [t for t in team_ids if t])
-        self._members = await repo.members_of(self.session, list(self._teams))
-        self._users = await repo.users(self.session, [u for u in user_ids if u])
+        """What routing needs: rules, settings and zone coverage from the per-process reference
+        cache; teams and their members from the organisation snapshot."""
+        if self._rules is not None:
+            return
+        ref = await lead_reference(self.session, self.access)
+        self.max_open, self.default_zone = ref.rules.max_open_leads_per_rep, ref.rules.default_zone_id
+        self._rules, self._any_rule, self._zones = ref.active_rules, ref.any_rule, ref.zones
+
+    def _candidate(self, user_id: uuid.UUID) -> Candidate | None:
+        user = self.access.org.users.get(user_id)
+        return Candidate(user.id, user.is_active, user.on_leave, user.team_id) if user else None
+
+    def _members(self, team_id: uuid.UUID) -> list[Candidate]:
+        """The team's members in a stable order (by id), so round-robin turns are reproducible."""
+        ids = sorted(self.access.org.members.get(team_id, ()))
+        return [c for c in (self._candidate(i) for i in ids) if c is not None]
 
     def covering(self, province_code: str | None, city_code: str | None) -> uuid.UUID | None:
         """The sales zone whose coverage includes the city, else the province."""
@@ -137,9 +143,7 @@ class LeadRouter:
         return (await self.route_many([lead], dry_run))[0]
 
     async def route_many(self, leads: Sequence[Mapping[str, Any]], dry_run: bool = False) -> list[Decision]:
-        if self._rules is None:
-            await self.load()
-        assert self._rules is not None
+        await self.load()
         facts = []
         for lead in leads:
             fact: dict[str, Any] = {name: lead.get(name) for name in FIELDS if name != "zone"}
@@ -152,7 +156,13 @@ class LeadRouter:
             if r is not None and not missing and Action(r.action_type) in _TURN_TAKING
         )
         turns = {rule_id: await self._turns(rule_id, n, dry_run) for rule_id, n in sorted(wanted.items())}
-        people = {c.id for members in self._members.values() for c in members} | set(self._users)
+        people: set[uuid.UUID] = set()  # whose load matters: candidates of the rules that matched
+        for rule, missing in matched:
+            if rule is not None and not missing:
+                target = rule.action_target
+                team_id, user_id = _uuid(target.get("team_id")), _uuid(target.get("user_id"))
+                people |= {c.id for c in self._members(team_id)} if team_id else set()
+                people |= {user_id} if user_id else set()
         loads = Counter(await repo.open_lead_counts(self.session, sorted(people)))
         out = []
         for fact, (rule, missing) in zip(facts, matched, strict=True):
@@ -182,7 +192,7 @@ class LeadRouter:
             out.append(decision)
         return out
 
-    def _match(self, facts: Mapping[str, Any]) -> tuple[AssignmentRule | None, list[str]]:
+    def _match(self, facts: Mapping[str, Any]) -> tuple[RuleInfo | None, list[str]]:
         """The first active rule that takes the lead: one whose required fields the lead lacks
         (→ the leader's queue) or whose conditions match."""
         for rule in self._rules or ():
@@ -192,9 +202,9 @@ class LeadRouter:
         return None, []
 
     def _apply(
-        self, rule: AssignmentRule, covering: uuid.UUID | None, counter: int, loads: Mapping[uuid.UUID, int]
+        self, rule: RuleInfo, covering: uuid.UUID | None, counter: int, loads: Mapping[uuid.UUID, int]
     ) -> Decision:
-        target = rule.action_target or {}
+        target = rule.action_target
         action = Action(rule.action_type)
         if action in (Action.ZONE_POOL, Action.ZONE_LEADER_QUEUE):
             zone_id = _uuid(target.get("zone_id")) or covering or self.default_zone
@@ -202,17 +212,18 @@ class LeadRouter:
             return Decision(None, zone_id, action, queue=queue, reason=f"rule sends it to the zone's {queue}")
         if action == Action.USER:
             user_id = _uuid(target.get("user_id"))
-            candidate = self._users.get(user_id) if user_id else None
+            candidate = self._candidate(user_id) if user_id else None
             zone_id = self._zone_of_team(candidate.team_id if candidate else None) or covering
             if candidate is None:
                 trace = [{"user_id": str(user_id) if user_id else None, "skipped_reason": "no such user"}]
                 return self._nobody(action, zone_id, trace)
             return self._pick(action, [candidate], zone_id, loads)
         team_id = _uuid(target.get("team_id"))
-        if team_id is None or team_id not in self._teams:
+        team = self.access.org.teams.get(team_id) if team_id else None
+        if team is None:
             return self._nobody(action, covering, [], reason="the rule's team no longer exists")
-        members = self._members.get(team_id, [])
-        team_zone = self._teams[team_id]
+        members = self._members(team.id)
+        team_zone = team.zone_id
         if action == Action.TEAM_ROUND_ROBIN:
             return self._pick(action, rotation(members, counter), team_zone, loads)
         if action == Action.TEAM_WEIGHTED:
@@ -239,10 +250,14 @@ class LeadRouter:
         return team.zone_id if team else None
 
     async def _turns(self, rule_id: uuid.UUID, count: int, dry_run: bool) -> int:
-        """The first of `count` consecutive turns of the rule (a dry run only peeks)."""
+        """The first of `count` consecutive turns of the rule (a dry run only peeks). The
+        counter lives in Redis: one atomic INCRBY, no database connection or row lock, so
+        concurrent routings each get distinct turns and never wait on one another. Should
+        Redis lose it, the rotation just starts again at the team's first member."""
+        key = f"{TURN_KEY}{rule_id}"
         if dry_run:
-            return await repo.peek_cursor(self.session, rule_id)
-        return await repo.advance_cursor(self.session, rule_id, count)
+            return int(await self.access.redis.get(key) or 0)
+        return int(await self.access.redis.incrby(key, count)) - count
 
     def _pick(
         self,
@@ -294,8 +309,14 @@ TARGET_FIELDS = {
 
 
 class AssignmentRuleService:
-    def __init__(self, session: AsyncSession) -> None:
+    """Every change is announced after commit, so routing everywhere uses the new rules."""
+
+    def __init__(self, session: AsyncSession, access: AccessControl) -> None:
         self.session = session
+        self.access = access
+
+    def _changed(self) -> None:
+        lead_reference_changed(self.session, self.access)
 
     async def get(self, rule_id: uuid.UUID) -> AssignmentRule:
         rule = await repo.get_rule(self.session, rule_id)
@@ -361,6 +382,7 @@ class AssignmentRuleService:
         if data.get("position") is None:
             data["position"] = await repo.next_position(self.session)
         rule = AssignmentRule(**data)
+        self._changed()
         self.session.add(rule)
         await self.session.flush()
         return rule
@@ -378,6 +400,7 @@ class AssignmentRuleService:
         if "action_type" in data and "action_target" not in data and data["action_type"] != rule.action_type:
             raise FieldError("action_target", "a new action type needs its target")
         await self._validate(merged)
+        self._changed()
         for key, value in data.items():
             setattr(rule, key, value)
         await self.session.flush()
@@ -385,12 +408,14 @@ class AssignmentRuleService:
 
     async def delete(self, rule_id: uuid.UUID) -> None:
         await repo.delete_rule(self.session, await self.get(rule_id))
+        self._changed()
 
     async def reorder(self, ids: list[uuid.UUID]) -> list[AssignmentRule]:
         rules = await repo.rules(self.session)
         if len(set(ids)) != len(ids) or set(ids) != {r.id for r in rules}:
             raise FieldError("ids", "list every rule exactly once")
         by_id = {r.id: r for r in rules}
+        self._changed()
         for position, rule_id in enumerate(ids):
             if by_id[rule_id].position != position:
                 by_id[rule_id].position = position

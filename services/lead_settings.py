@@ -5,6 +5,7 @@ the defaults of PRODUCT.md for anything never configured."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,8 +87,11 @@ async def scoring_rules(session: AsyncSession) -> ScoringRules:
 
 
 class LeadSettingsService:
-    def __init__(self, session: AsyncSession) -> None:
+    """Every change is announced after commit (routing and grading cache these per process)."""
+
+    def __init__(self, session: AsyncSession, on_change: Callable[[], None]) -> None:
         self.session = session
+        self.on_change = on_change
 
     async def update_rules(self, changes: dict[str, Any]) -> LeadRules:
         if changes.get("default_zone_id") is not None and (
@@ -99,6 +103,7 @@ class LeadSettingsService:
             changes["recycle_hours"] = {**current["recycle_hours"], **changes["recycle_hours"]}
         merged = {**current, **{k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in changes.items()}}
         await repo.put(self.session, LEAD_RULES, merged)
+        self.on_change()
         return await lead_rules(self.session)
 
     async def update_scoring(self, changes: dict[str, Any]) -> ScoringRules:
@@ -113,4 +118,5 @@ class LeadSettingsService:
         if minimums != sorted(minimums, reverse=True) or len(set(minimums)) != len(minimums):
             raise FieldError("thresholds", "minimums must fall from A to D (A > B > C > D)")
         await repo.put(self.session, LEAD_SCORING, merged)
+        self.on_change()
         return await scoring_rules(self.session)

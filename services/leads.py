@@ -16,21 +16,26 @@ from domain.leads import LeadStatus, Score, can_move, normalize_company_name, sc
 from repositories import customers as customers_repo
 from repositories import leads as repo
 from repositories.models import Channel, Customer, Lead, LeadAction
+from services.authz import AccessControl
 from services.context import Actor
 from services.lead_intake import LeadIntake, NewLead, apply_score, scored_fields
-from services.lead_settings import scoring_rules
+from services.lead_reference import lead_reference, lead_reference_changed
 
 CONTACT_ACTIONS = {"call", "visit", "meeting"}
 
 
 class ChannelService:
-    def __init__(self, session: AsyncSession) -> None:
+    """Every change is announced after commit (channels are cached per process for grading)."""
+
+    def __init__(self, session: AsyncSession, access: AccessControl) -> None:
         self.session = session
+        self.access = access
 
     async def create(self, data: dict[str, Any]) -> Channel:
         if await repo.channel_by_code_or_name(self.session, data["code"], data["name"]) is not None:
             raise DuplicateRecord("code", "a channel with this code or name exists")
         channel = Channel(**data)
+        lead_reference_changed(self.session, self.access)
         self.session.add(channel)
         await self.session.flush()
         return channel
@@ -40,6 +45,7 @@ class ChannelService:
         if channel is None:
             raise NotFound("channel", channel_id)
         check_version(channel.version, expected)
+        lead_reference_changed(self.session, self.access)
         for key, value in data.items():
             setattr(channel, key, value)
         await self.session.flush()
@@ -58,10 +64,10 @@ class LeadService:
         return lead
 
     async def score(self, lead: Lead) -> Score:
-        channel = await repo.get_channel(self.session, lead.channel_id) if lead.channel_id else None
+        ref = await lead_reference(self.session, self.actor.access)
+        channel = ref.channels.get(lead.channel_id) if lead.channel_id else None
         counts = await repo.action_counts(self.session, lead.id) if lead.id else {}
-        rules = await scoring_rules(self.session)
-        return score_lead(channel.weight if channel else 0, scored_fields(lead), counts, rules)
+        return score_lead(channel.weight if channel else 0, scored_fields(lead), counts, ref.scoring)
 
     async def _check_refs(self, data: dict[str, Any]) -> None:
         errors = (await LeadIntake(self.session, self.actor).check_refs([data]))[0]

@@ -140,10 +140,10 @@ async def list_rules(
 async def create_rule(
     body: AssignmentRuleIn,
     session: Session,
-    _: Annotated[Actor, Depends(Authorize("assignment_rule", "manage"))],
+    actor: Annotated[Actor, Depends(Authorize("assignment_rule", "manage"))],
     response: Response,
 ) -> AssignmentRuleOut:
-    rule = await AssignmentRuleService(session).create(body.model_dump())
+    rule = await AssignmentRuleService(session, actor.access).create(body.model_dump())
     response.headers["Location"] = f"/api/v1/assignment-rules/{rule.id}"
     return _rule(rule, response)
 
@@ -156,9 +156,9 @@ async def create_rule(
 async def reorder_rules(
     body: AssignmentRuleOrder,
     session: Session,
-    _: Annotated[Actor, Depends(Authorize("assignment_rule", "manage"))],
+    actor: Annotated[Actor, Depends(Authorize("assignment_rule", "manage"))],
 ) -> Items[AssignmentRuleOut]:
-    rules = await AssignmentRuleService(session).reorder(body.ids)
+    rules = await AssignmentRuleService(session, actor.access).reorder(body.ids)
     return Items[AssignmentRuleOut](items=[AssignmentRuleOut.model_validate(r) for r in rules])
 
 
@@ -183,7 +183,7 @@ async def update_rule(
     rule_id: UUID,
     body: AssignmentRuleUpdate,
     session: Session,
-    _: Annotated[Actor, Depends(Authorize("assignment_rule", "manage"))],
+    actor: Annotated[Actor, Depends(Authorize("assignment_rule", "manage"))],
     expected: IfMatch,
     response: Response,
 ) -> AssignmentRuleOut:
@@ -191,7 +191,7 @@ async def update_rule(
     for key, value in data.items():
         if value is None:
             raise FieldError(key, "may not be null")
-    rule = await AssignmentRuleService(session).update(rule_id, data, expected)
+    rule = await AssignmentRuleService(session, actor.access).update(rule_id, data, expected)
     return _rule(rule, response)
 
 
@@ -201,6 +201,6 @@ async def update_rule(
     status_code=status.HTTP_204_NO_CONTENT,
 )
 async def delete_rule(
-    rule_id: UUID, session: Session, _: Annotated[Actor, Depends(Authorize("assignment_rule", "manage"))]
+    rule_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("assignment_rule", "manage"))]
 ) -> None:
-    await AssignmentRuleService(session).delete(rule_id)
+    await AssignmentRuleService(session, actor.access).delete(rule_id)

@@ -171,9 +171,9 @@ async def list_channels(
     "/channels", operation_id="create_channel", response_model=ChannelOut, status_code=status.HTTP_201_CREATED
 )
 async def create_channel(
-    body: ChannelIn, session: Session, _: Annotated[Actor, Depends(Authorize("channel", "create"))]
+    body: ChannelIn, session: Session, actor: Annotated[Actor, Depends(Authorize("channel", "create"))]
 ) -> Any:
-    return await ChannelService(session).create(body.model_dump())
+    return await ChannelService(session, actor.access).create(body.model_dump())
 
 
 @router.patch("/channels/{channel_id}", operation_id="update_channel", response_model=ChannelOut)
@@ -181,11 +181,13 @@ async def update_channel(
     channel_id: UUID,
     body: ChannelUpdate,
     session: Session,
-    _: Annotated[Actor, Depends(Authorize("channel", "update"))],
+    actor: Annotated[Actor, Depends(Authorize("channel", "update"))],
     expected: IfMatch,
     response: Response,
 ) -> Any:
-    channel = await ChannelService(session).update(channel_id, body.model_dump(exclude_unset=True), expected)
+    channel = await ChannelService(session, actor.access).update(
+        channel_id, body.model_dump(exclude_unset=True), expected
+    )
     response.headers["ETag"] = etag(channel.version)
     return channel
 

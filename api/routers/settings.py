@@ -14,6 +14,7 @@ from api.routing import TransactionalRoute
 from api.schemas import Input, Items, Output
 from repositories import settings as settings_repo
 from services.context import Actor
+from services.lead_reference import lead_reference_changed
 from services.lead_settings import LeadSettingsService, lead_rules, scoring_as_dict, scoring_rules
 from services.settings import SettingsService
 
@@ -147,10 +148,11 @@ async def get_lead_rules(
 
 @router.put("/settings/lead-rules", operation_id="update_lead_rules", response_model=LeadRulesOut)
 async def put_lead_rules(
-    body: LeadRulesUpdate, session: Session, _: Annotated[Actor, Depends(Authorize("setting", "update"))]
+    body: LeadRulesUpdate, session: Session, actor: Annotated[Actor, Depends(Authorize("setting", "update"))]
 ) -> dict[str, Any]:
     """Change the lead rules; fields left out keep their value."""
-    return (await LeadSettingsService(session).update_rules(_set(body))).as_dict()
+    service = LeadSettingsService(session, lambda: lead_reference_changed(session, actor.access))
+    return (await service.update_rules(_set(body))).as_dict()
 
 
 @router.get("/settings/lead-scoring", operation_id="get_lead_scoring", response_model=LeadScoringOut)
@@ -162,12 +164,15 @@ async def get_lead_scoring(
 
 @router.put("/settings/lead-scoring", operation_id="update_lead_scoring", response_model=LeadScoringOut)
 async def put_lead_scoring(
-    body: LeadScoringUpdate, session: Session, _: Annotated[Actor, Depends(Authorize("setting", "update"))]
+    body: LeadScoringUpdate,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("setting", "update"))],
 ) -> dict[str, Any]:
     """Change grading (seed 001's three dimensions and the A/B/C/D thresholds). Leads are
     graded with the new numbers from the next change to each (a new lead, an action logged, a
     field edited)."""
-    return scoring_as_dict(await LeadSettingsService(session).update_scoring(_set(body)))
+    service = LeadSettingsService(session, lambda: lead_reference_changed(session, actor.access))
+    return scoring_as_dict(await service.update_scoring(_set(body)))
 
 
 @router.get("/customer-tiers", operation_id="list_customer_tiers", response_model=Items[TierOut])

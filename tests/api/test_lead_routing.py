@@ -56,6 +56,7 @@ async def lead_rules(app, **values: Any) -> None:  # noqa: ANN001
     async with unit_of_work(app.state.ctx.sessions) as s:
         current = (await settings_repo.get(s, "lead_rules")).value  # type: ignore[union-attr]
         await settings_repo.put(s, "lead_rules", {**current, **values})
+    await app.state.ctx.access.reference_changed()  # as the settings API does after commit
 
 
 async def give_open_leads(app, user, n: int, status: str = "new") -> None:  # noqa: ANN001
