@@ -62,7 +62,11 @@ async def test_purge_expired_runs_in_a_real_worker(settings: Settings, factory) 
                 await worker.close()
             assert worker.jobs_complete == 1
             assert worker.jobs_failed == 0
-            assert await job.result(timeout=5) == {"idempotency_keys": 2, "refresh_tokens": 1, "import_files": 0}
+            assert await job.result(timeout=5) == {
+                "idempotency_keys": 2,
+                "refresh_tokens": 1,
+                "import_files": 0,
+            }
         finally:
             await pool.aclose()
 
