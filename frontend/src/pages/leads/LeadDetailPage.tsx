@@ -240,7 +240,7 @@ export function LeadDetailPage() {
               </Button>
             )}
             {canUpdate && lead.status !== "invalid" && (
-              <Popconfirm title={t("lead.convertConfirm")} onConfirm={() => convert.mutate()}>
+              <Popconfirm title={t("lead.convertConfirm")} onConfirm={() => convert.mutate()} okButtonProps={{ "data-testid": "lead-convert-ok" }}>
                 <Button type="primary" loading={convert.isPending} data-testid="lead-convert">
                   {t("lead.convert")}
                 </Button>
