@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.attributes import get_history
@@ -40,6 +40,7 @@ from repositories.models import (
     TagCategory,
     Team,
     User,
+    table,
 )
 
 
@@ -200,6 +201,29 @@ def record(
             request_id=actor.request_id,
         )
     )
+
+
+async def record_many(
+    session: AsyncSession, entity: str, action: str, entries: list[tuple[object, dict[str, Any]]]
+) -> None:
+    """One audit row per (entity id, changes) of a set-based write, in one multi-row INSERT."""
+    if not entries:
+        return
+    actor = current_actor.get()
+    rows = [
+        {
+            "actor_id": actor.actor_id,
+            "actor_kind": actor.kind,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "action": action,
+            "changes": jsonable(changes),
+            "root_entity_id": str(entity_id),
+            "request_id": actor.request_id,
+        }
+        for entity_id, changes in entries
+    ]
+    await session.execute(insert(table(AuditEntry)), rows)
 
 
 async def list_entries(

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from repositories.models import Channel, LeadImport, LeadImportError, Region
+from repositories.models import Channel, LeadImport, LeadImportError, Region, table
 from repositories.pagination import keyset, page
 
 
@@ -64,7 +64,7 @@ async def add_errors(
     """(spreadsheet row, column, message) in one multi-row INSERT."""
     if problems:
         await session.execute(
-            insert(LeadImportError),
+            insert(table(LeadImportError)),
             [{"import_id": import_id, "row": r, "column": c, "message": m} for r, c, m in problems],
         )
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    insert,
     literal,
     literal_column,
     or_,
@@ -36,6 +37,7 @@ from repositories.models import (
     SalesZone,
     Team,
     User,
+    table,
 )
 from repositories.pagination import keyset, page
 from repositories.scope import visible_to
@@ -123,6 +125,22 @@ async def originals(
         .order_by(Lead.created_at, Lead.id)
     )
     return [Earlier(*row) for row in await session.execute(stmt)]
+
+
+async def insert_leads(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Many new leads in multi-row INSERTs, in the given order (every row has every column)."""
+    if rows:
+        await session.execute(insert(table(Lead)), rows)  # Core: one statement, rows in order
+
+
+async def insert_actions(
+    session: AsyncSession, actions: Sequence[tuple[uuid.UUID, str]], happened_at: datetime
+) -> None:
+    if actions:
+        await session.execute(
+            insert(table(LeadAction)),
+            [{"lead_id": i, "kind": k, "happened_at": happened_at} for i, k in actions],
+        )
 
 
 async def lock_claimant(session: AsyncSession, user_id: uuid.UUID) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -660,3 +661,8 @@ class Notification(Base):
         Index("ix_notifications_user", "user_id", "created_at", "id"),
         Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
     )
+
+
+def table(model: type[Base]) -> Table:
+    """A model's Table, for Core statements (multi-row INSERTs that skip the ORM)."""
+    return model.__table__  # type: ignore[return-value]

@@ -237,7 +237,9 @@ async def _chunk(
             problems += [(index, p) for p in found]
         else:
             rows.append((index, data))
-    taken = await LeadIntake(session, actor, import_id=imp.id).ingest([NewLead(d, None) for _, d in rows])
+    taken = await LeadIntake(session, actor, import_id=imp.id).ingest(
+        [NewLead(d, None) for _, d in rows], bulk=True
+    )
     created = duplicates = 0
     for (index, _), result in zip(rows, taken, strict=True):
         if result.lead is None:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.leads import Score, normalize_company_name, score_lead
+from repositories import audit
 from repositories import customers as customers_repo
 from repositories import leads as repo
 from repositories.models import Lead, LeadAction
@@ -52,11 +53,55 @@ class NewLead:
     action: str | None = "form_submit"
 
 
+_COLUMNS = tuple(c.key for c in Lead.__table__.columns)
+_DEFAULTS = {"utm": {}, "status": "new", "routing_trace": {}}
+_AUDITED = (
+    "company_name",
+    "owner_id",
+    "zone_id",
+    "queue",
+    "grade",
+    "duplicate_of_id",
+    "customer_id",
+    "import_id",
+)
+
+
+class Draft:
+    """A lead being taken in: its fields as plain attributes (cheap to make, unlike an ORM
+    object) until it is written."""
+
+    def __init__(self, data: Mapping[str, Any], **extra: Any) -> None:
+        self.__dict__.update(dict.fromkeys(_COLUMNS))
+        self.__dict__.update(_DEFAULTS)
+        self.__dict__["routing_trace"] = {}
+        self.__dict__.update(data)
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str) -> Any:  # every column is set in __init__; this is for typing
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__[name] = value
+
+    def values(self, now: datetime | None) -> dict[str, Any]:
+        """The row. With `now`: every column, timestamps `now` (all rows alike, so one
+        multi-row INSERT keeps their order: an original goes in before its duplicates).
+        Without: the columns set, the database filling in its defaults (ORM path)."""
+        if now is None:
+            return {k: v for k in _COLUMNS if (v := self.__dict__.get(k)) is not None}
+        return {**{k: self.__dict__[k] for k in _COLUMNS}, "created_at": now, "updated_at": now, "version": 1}
+
+    def audit(self) -> dict[str, Any]:
+        return {k: [None, self.__dict__[k]] for k in _AUDITED if self.__dict__.get(k) is not None}
+
+
 @dataclass(slots=True)
 class Taken:
-    """What became of one row: the lead, or why it was refused ((field, message) pairs)."""
+    """What became of one row: the lead (an ORM Lead from the API path, a Draft from an
+    import), or why it was refused ((field, message) pairs)."""
 
-    lead: Lead | None = None
+    lead: Any = None
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -64,7 +109,7 @@ class Taken:
         return self.lead is not None and self.lead.duplicate_of_id is not None
 
 
-def apply_score(lead: Lead, score: Score) -> None:
+def apply_score(lead: Any, score: Score) -> None:
     lead.score = score.total
     lead.grade = score.grade
     lead.score_breakdown = {
@@ -76,7 +121,7 @@ def apply_score(lead: Lead, score: Score) -> None:
     }
 
 
-def scored_fields(lead: Lead) -> dict[str, Any]:
+def scored_fields(lead: Any) -> dict[str, Any]:
     return {name: getattr(lead, name) for name in SCORED_FIELDS}
 
 
@@ -100,7 +145,7 @@ class LeadIntake:
     async def channels(self) -> Mapping[uuid.UUID, ChannelInfo]:
         return (await self._prepare()).channels
 
-    def score(self, lead: Lead, actions: dict[str, int]) -> Score:
+    def score(self, lead: Any, actions: dict[str, int]) -> Score:
         assert self._ref is not None
         channel = self._ref.channels.get(lead.channel_id) if lead.channel_id else None
         return score_lead(channel.weight if channel else 0, scored_fields(lead), actions, self._ref.scoring)
@@ -127,24 +172,27 @@ class LeadIntake:
             out.append(errors)
         return out
 
-    async def ingest(self, rows: Sequence[NewLead]) -> list[Taken]:
+    async def ingest(self, rows: Sequence[NewLead], bulk: bool = False) -> list[Taken]:
+        """Take the rows in. The API (`bulk=False`) gets ORM leads, written through the unit of
+        work (audited by the listener). An import (`bulk=True`) gets the same decisions written
+        by multi-row INSERTs with a compact audit row per lead: no ORM object per row — the
+        difference between ~1,000 and ~2,000 rows a second."""
         await self._prepare()
         results = [Taken(errors=e) for e in await self.check_refs([r.data for r in rows])]
         creator = None if self.actor.principal.kind == "public_form" else self.actor.user_id
         now = datetime.now(UTC)
-        batch: list[tuple[Lead, NewLead, Taken]] = []
+        batch: list[tuple[Draft, NewLead, Taken]] = []
         for row, taken in zip(rows, results, strict=True):
             if taken.errors:
                 continue
-            lead = Lead(
-                **row.data,
+            draft = Draft(
+                row.data,
                 id=uuid.uuid4(),
                 company_key=normalize_company_name(row.data["company_name"]),
                 created_by=creator,
                 import_id=self.import_id,
             )
-            taken.lead = lead
-            batch.append((lead, row, taken))
+            batch.append((draft, row, taken))
         if not batch:
             return results
         leads = [b[0] for b in batch]
@@ -163,20 +211,28 @@ class LeadIntake:
                 lead.assigned_at = now
         for lead, row, _ in batch:  # the arrival action counts once the lead is placed
             apply_score(lead, self.score(lead, {row.action: 1} if row.action else {}))
-        self.session.add_all(leads)
-        await self.session.flush()
-        actions = [
-            LeadAction(lead_id=lead.id, kind=row.action, happened_at=now)
-            for lead, row, _ in batch
-            if row.action
-        ]
-        if actions:
-            self.session.add_all(actions)
+        actions = [(lead.id, row.action) for lead, row, _ in batch if row.action]
+        if bulk:
+            await repo.insert_leads(self.session, [lead.values(now) for lead in leads])
+            await repo.insert_actions(self.session, actions, now)
+            await audit.record_many(
+                self.session, "lead", "create", [(lead.id, lead.audit()) for lead in leads]
+            )
+            for lead, _, taken in batch:
+                taken.lead = lead
+        else:
+            orm = [Lead(**lead.values(None)) for lead in leads]
+            self.session.add_all(orm)
             await self.session.flush()
+            if actions:
+                self.session.add_all(LeadAction(lead_id=i, kind=k, happened_at=now) for i, k in actions)
+                await self.session.flush()
+            for (_, _, taken), made in zip(batch, orm, strict=True):
+                taken.lead = made
         self._notify(leads)
         return results
 
-    async def _link_duplicates(self, leads: list[Lead]) -> dict[uuid.UUID, repo.Earlier | Lead]:
+    async def _link_duplicates(self, leads: list[Draft]) -> dict[uuid.UUID, repo.Earlier | Draft]:
         """Set duplicate_of on every lead that repeats an earlier one (stored, or earlier in this
         batch); returns each duplicate's original (an original of this batch is read once it
         has been placed)."""
@@ -198,7 +254,7 @@ class LeadIntake:
         for e in earlier:
             for k in keys(e):
                 index.setdefault(k, e)
-        found: dict[uuid.UUID, repo.Earlier | Lead] = {}
+        found: dict[uuid.UUID, repo.Earlier | Draft] = {}
         for lead in leads:
             original = next((index[k] for k in keys(lead) if k in index), None)
             if original is None:
@@ -209,7 +265,7 @@ class LeadIntake:
             found[lead.id] = original
         return found
 
-    async def _match_customers(self, leads: list[Lead]) -> None:
+    async def _match_customers(self, leads: list[Draft]) -> None:
         """A lead for a company that is already a customer (same USCC, else same normalised
         name) is linked to it; when the customer has an owner, the lead is theirs."""
         if not leads:
@@ -228,7 +284,7 @@ class LeadIntake:
                 lead.owner_id, lead.zone_id = customer.owner_id, customer.zone_id
                 lead.routing_trace = {"result": "customer_owner", "customer_id": str(customer.id)}
 
-    async def _placements(self, leads: list[Lead]) -> list[Decision]:
+    async def _placements(self, leads: list[Draft]) -> list[Decision]:
         """The assignment rules decide, on the grade before the arrival action counts. With no
         rules at all: a salesperson's own lead is theirs; any other lead waits in the leader's
         queue of the zone covering its region (or the default queue)."""
@@ -258,7 +314,7 @@ class LeadIntake:
             for lead in leads
         ]
 
-    def _notify(self, leads: list[Lead]) -> None:
+    def _notify(self, leads: list[Draft]) -> None:
         """Owners hear of new leads (one line per lead, or one per owner for a big batch); the
         owner of an original hears that a duplicate came in."""
         me = self.actor.user_id if self.actor.principal.kind == "user" else None

@@ -52,6 +52,7 @@ async def test_purge_expired_runs_in_a_real_worker(settings: Settings, factory) 
                 burst=True,
                 poll_delay=0.05,
                 handle_signals=False,
+                cron_jobs=[],  # only the enqueued job: a cron firing mid-test would be counted
                 queue_name=QUEUE,
                 redis_pool=pool,
                 ctx={"settings": settings},

@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from config import Settings
-from repositories.models import Lead, LeadImport, Notification
+from repositories.models import AuditEntry, Lead, LeadImport, Notification
 from services.lead_import import run_import
 from worker.settings import WorkerSettings, redis_settings
 from worker.tasks import _actor_for
@@ -42,6 +42,7 @@ async def run_worker(settings: Settings) -> None:
             burst=True,
             poll_delay=0.05,
             handle_signals=False,
+            cron_jobs=[],
             redis_pool=pool,
             ctx={"settings": settings},
         )
@@ -119,6 +120,13 @@ async def test_gb18030_csv_imports_good_rows_and_reports_the_rest(app, client, f
         assert {lead.zone_id for lead in leads} == {zone.id}
         assert all(lead.queue == "leader" and lead.owner_id is None for lead in leads)
         assert all(lead.score_breakdown["explain"].startswith(lead.grade) for lead in leads)
+        history = (
+            await s.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(by_name["深圳甲科技"].id)))
+        ).all()
+        assert [(h.action, h.actor_id, h.request_id) for h in history] == [
+            ("create", marketing.id, f"import:{imp['id']}")
+        ]
+        assert history[0].changes["duplicate_of_id"] == [None, str(by_name["深圳甲科技有限公司"].id)]
         notes = (await s.scalars(select(Notification).where(Notification.user_id == marketing.id))).all()
         assert any("Import finished" in n.title for n in notes)
     assert rep.id  # the rep exists in the zone but no rule sends leads to them
