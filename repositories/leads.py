@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.scope import DataScope, ScopeLevel
@@ -127,10 +128,27 @@ async def originals(
     return [Earlier(*row) for row in await session.execute(stmt)]
 
 
+_LEAD_COLUMNS = tuple(table(Lead).columns.keys())
+_JSON_COLUMNS = frozenset(c.key for c in table(Lead).columns if isinstance(c.type, JSONB))
+
+
 async def insert_leads(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Many new leads in multi-row INSERTs, in the given order (every row has every column)."""
-    if rows:
-        await session.execute(insert(table(Lead)), rows)  # Core: one statement, rows in order
+    """Many new leads (every row has every column) through COPY, in the session's transaction:
+    about twice as fast as multi-row INSERTs for an import. Foreign keys are checked when the
+    COPY ends, so an original and its duplicates may come in any order."""
+    if not rows:
+        return
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    records = [
+        tuple(
+            json.dumps(row[c], ensure_ascii=False, default=str) if c in _JSON_COLUMNS else row[c]
+            for c in _LEAD_COLUMNS
+        )
+        for row in rows
+    ]
+    await raw.copy_records_to_table("leads", records=records, columns=list(_LEAD_COLUMNS))
 
 
 async def insert_actions(

@@ -509,12 +509,14 @@ class Lead(Versioned, Base):
         Index("ix_leads_owner_status", "owner_id", "status", "grade", "created_at"),
         Index("ix_leads_zone_status", "zone_id", "status", "grade", "created_at"),
         Index("ix_leads_dedup_company", "company_key", "product", "created_at"),
-        Index("ix_leads_mobile", "mobile", "created_at"),
-        Index("ix_leads_email", "email", "created_at"),
-        Index("ix_leads_uscc", "uscc", "created_at"),
+        Index("ix_leads_mobile", "mobile", "created_at", postgresql_where=text("mobile IS NOT NULL")),
+        Index("ix_leads_email", "email", "created_at", postgresql_where=text("email IS NOT NULL")),
+        Index("ix_leads_uscc", "uscc", "created_at", postgresql_where=text("uscc IS NOT NULL")),
         Index("ix_leads_grade_created", "grade", "created_at", "id"),
         Index("ix_leads_created", "created_at", "id"),
-        Index("ix_leads_duplicate_of", "duplicate_of_id"),
+        Index(
+            "ix_leads_duplicate_of", "duplicate_of_id", postgresql_where=text("duplicate_of_id IS NOT NULL")
+        ),
         Index("ix_leads_channel", "channel_id", "created_at"),
     )
 
