@@ -16,6 +16,7 @@ import {
   FormOutlined,
   ImportOutlined,
   SlidersOutlined,
+  FundOutlined,
 } from "@ant-design/icons";
 import { Button, Layout, Menu, Space, Typography, type MenuProps } from "antd";
 import type { ReactNode } from "react";
@@ -39,6 +40,7 @@ const ICONS: Record<string, ReactNode> = {
   leads: <AimOutlined />,
   "assignment-rules": <BranchesOutlined />,
   channels: <FormOutlined />,
+  "lead-board": <FundOutlined />,
   "lead-import": <ImportOutlined />,
   "lead-rules": <SlidersOutlined />,
 };
