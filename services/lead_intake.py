@@ -31,7 +31,6 @@ from services.lead_reference import ChannelInfo, LeadReference, lead_reference
 from services.lead_routing import Decision, LeadRouter
 from services.notifications import notify
 
-DEDUP_WINDOW = timedelta(days=90)  # seed 000: re-submitting half a month later is still a duplicate
 SCORED_FIELDS = (
     "company_name",
     "contact_name",
@@ -235,20 +234,28 @@ class LeadIntake:
     async def _link_duplicates(self, leads: list[Draft]) -> dict[uuid.UUID, repo.Earlier | Draft]:
         """Set duplicate_of on every lead that repeats an earlier one (stored, or earlier in this
         batch); returns each duplicate's original (an original of this batch is read once it
-        has been placed)."""
+        has been placed). The match keys and the window are admin settings (lead rules)."""
+        assert self._ref is not None
+        rules = self._ref.rules
+        on = set(rules.dedup_keys)
+        if not on:
+            return {}
+        singles = [k for k in ("mobile", "email", "uscc") if k in on]
         earlier = await repo.originals(
             self.session,
-            company_keys=[lead.company_key for lead in leads],
-            mobiles=[lead.mobile for lead in leads if lead.mobile],
-            emails=[lead.email for lead in leads if lead.email],
-            usccs=[lead.uscc for lead in leads if lead.uscc],
-            since=datetime.now(UTC) - DEDUP_WINDOW,
+            company_keys=[lead.company_key for lead in leads] if "company_product" in on else [],
+            mobiles=[lead.mobile for lead in leads if lead.mobile] if "mobile" in on else [],
+            emails=[lead.email for lead in leads if lead.email] if "email" in on else [],
+            usccs=[lead.uscc for lead in leads if lead.uscc] if "uscc" in on else [],
+            since=datetime.now(UTC) - timedelta(days=rules.dedup_window_days),
         )
         index: dict[tuple[str, Any], Any] = {}  # (key kind, value) → the oldest lead with it
 
         def keys(x: Any) -> list[tuple[str, Any]]:
-            out: list[tuple[str, Any]] = [("company", (x.company_key, x.product or None))]
-            out += [(k, getattr(x, k)) for k in ("mobile", "email", "uscc") if getattr(x, k)]
+            out: list[tuple[str, Any]] = []
+            if "company_product" in on:
+                out.append(("company", (x.company_key, x.product or None)))
+            out += [(k, getattr(x, k)) for k in singles if getattr(x, k)]
             return out
 
         for e in earlier:

@@ -19,6 +19,8 @@ from repositories import settings as repo
 LEAD_RULES = "lead_rules"
 LEAD_SCORING = "lead_scoring"
 GRADES = ("A", "B", "C", "D")
+# what makes a new lead a duplicate of an earlier one (seed 000: same company + same product)
+DEDUP_KEYS = ("company_product", "uscc", "mobile", "email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,10 @@ class LeadRules:
     recycle_hours: tuple[tuple[str, int], ...] = (("A", 24), ("B", 48), ("C", 72), ("D", 168))
     max_daily_claims: int = 20  # the same limits as customers (PRODUCT.md)
     reclaim_cooldown_days: int = 7
+    dedup_keys: tuple[str, ...] = DEDUP_KEYS
+    # seed 000: the same company re-submitting half a month later on another platform is a
+    # duplicate; 90 days by default
+    dedup_window_days: int = 90
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +43,8 @@ class LeadRules:
             "recycle_hours": dict(self.recycle_hours),
             "max_daily_claims": self.max_daily_claims,
             "reclaim_cooldown_days": self.reclaim_cooldown_days,
+            "dedup_keys": list(self.dedup_keys),
+            "dedup_window_days": self.dedup_window_days,
         }
 
 
@@ -58,6 +66,8 @@ async def lead_rules(session: AsyncSession) -> LeadRules:
         recycle_hours=tuple((g, int(hours[g])) for g in GRADES),
         max_daily_claims=int(value.get("max_daily_claims", default.max_daily_claims)),
         reclaim_cooldown_days=int(value.get("reclaim_cooldown_days", default.reclaim_cooldown_days)),
+        dedup_keys=tuple(k for k in value.get("dedup_keys", default.dedup_keys) if k in DEDUP_KEYS),
+        dedup_window_days=int(value.get("dedup_window_days", default.dedup_window_days)),
     )
 
 
@@ -99,6 +109,8 @@ class LeadSettingsService:
         ):
             raise FieldError("default_zone_id", "no such sales zone")
         current = (await lead_rules(self.session)).as_dict()
+        if "dedup_keys" in changes:
+            changes["dedup_keys"] = list(dict.fromkeys(changes["dedup_keys"]))
         if "recycle_hours" in changes:
             changes["recycle_hours"] = {**current["recycle_hours"], **changes["recycle_hours"]}
         merged = {**current, **{k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in changes.items()}}

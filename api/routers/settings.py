@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path
@@ -58,6 +58,7 @@ async def put_rules(
 
 
 GradeHours = Annotated[int, Field(ge=1, le=24 * 90)]
+DedupKey = Literal["company_product", "uscc", "mobile", "email"]
 Points = Annotated[int, Field(ge=0, le=100)]
 
 
@@ -78,6 +79,11 @@ class LeadRulesOut(Output):
     recycle_hours: dict[str, int] = Field(description="grade → hours an owner has to contact a new lead")
     max_daily_claims: int = Field(description="leads a rep may claim from the pool per day (China time)")
     reclaim_cooldown_days: int = Field(description="days before a rep may reclaim a lead that left them")
+    dedup_keys: list[DedupKey] = Field(
+        description="what makes a new lead a duplicate: company_product (normalised company name and "
+        "product), uscc, mobile, email"
+    )
+    dedup_window_days: int = Field(description="how far back a duplicate's original is looked for")
 
 
 class LeadRulesUpdate(Input):
@@ -86,6 +92,8 @@ class LeadRulesUpdate(Input):
     recycle_hours: RecycleHours | None = None
     max_daily_claims: int | None = Field(None, ge=0, le=10_000)
     reclaim_cooldown_days: int | None = Field(None, ge=0, le=365)
+    dedup_keys: list[DedupKey] | None = Field(None, max_length=4)
+    dedup_window_days: int | None = Field(None, ge=1, le=3650)
 
 
 class FieldPoints(Input):

@@ -230,3 +230,37 @@ async def test_owners_are_notified(app, client, factory) -> None:  # noqa: ANN00
     assert (await client.get("/api/v1/notifications", headers=manager.headers)).json()["items"] == []
     async with app.state.ctx.sessions() as s:
         assert len((await s.scalars(select(Notification))).all()) == 3
+
+
+async def test_dedup_keys_and_window_are_settings(client, factory) -> None:  # noqa: ANN001
+    rep = await factory.user("sales_rep", team=await factory.team(await factory.zone()))
+    admin = await factory.admin()
+    rules = (await client.get("/api/v1/settings/lead-rules", headers=admin.headers)).json()
+    assert rules["dedup_keys"] == ["company_product", "uscc", "mobile", "email"]
+    assert rules["dedup_window_days"] == 90
+    first = (
+        await client.post(LEADS, json={"company_name": "去重设置公司", "product": "CRM"}, headers=rep.headers)
+    ).json()
+    again = (
+        await client.post(LEADS, json={"company_name": "去重设置公司", "product": "CRM"}, headers=rep.headers)
+    ).json()
+    assert again["duplicate_of_id"] == first["id"]
+    bad = await client.put(
+        "/api/v1/settings/lead-rules", json={"dedup_keys": ["name"]}, headers=admin.headers
+    )
+    assert bad.status_code == 422
+    r = await client.put(
+        "/api/v1/settings/lead-rules", json={"dedup_keys": ["mobile", "mobile"]}, headers=admin.headers
+    )
+    assert r.json()["dedup_keys"] == ["mobile"]
+    third = (
+        await client.post(LEADS, json={"company_name": "去重设置公司", "product": "CRM"}, headers=rep.headers)
+    ).json()
+    assert third["duplicate_of_id"] is None  # the company no longer counts, only the mobile
+    m1 = (
+        await client.post(LEADS, json={"company_name": "甲", "mobile": "13900001111"}, headers=rep.headers)
+    ).json()
+    m2 = (
+        await client.post(LEADS, json={"company_name": "乙", "mobile": "13900001111"}, headers=rep.headers)
+    ).json()
+    assert m2["duplicate_of_id"] == m1["id"]

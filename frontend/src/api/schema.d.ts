@@ -2864,6 +2864,16 @@ export interface components {
         /** LeadRulesOut */
         LeadRulesOut: {
             /**
+             * Dedup Keys
+             * @description what makes a new lead a duplicate: company_product (normalised company name and product), uscc, mobile, email
+             */
+            dedup_keys: ("company_product" | "uscc" | "mobile" | "email")[];
+            /**
+             * Dedup Window Days
+             * @description how far back a duplicate's original is looked for
+             */
+            dedup_window_days: number;
+            /**
              * Default Zone Id
              * @description where leads no rule matches wait (none: the default queue)
              */
@@ -2893,6 +2903,10 @@ export interface components {
         };
         /** LeadRulesUpdate */
         LeadRulesUpdate: {
+            /** Dedup Keys */
+            dedup_keys?: ("company_product" | "uscc" | "mobile" | "email")[] | null;
+            /** Dedup Window Days */
+            dedup_window_days?: number | null;
             /** Default Zone Id */
             default_zone_id?: string | null;
             /** Max Daily Claims */

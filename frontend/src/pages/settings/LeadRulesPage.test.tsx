@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { fakeApi, json, renderPage, type Seen } from "../../test/fakeApi";
 import { LeadRulesPage } from "./LeadRulesPage";
 
-const RULES = { max_open_leads_per_rep: 200, default_zone_id: null, recycle_hours: { A: 24, B: 48, C: 72, D: 168 }, max_daily_claims: 20, reclaim_cooldown_days: 7 };
+const RULES = { max_open_leads_per_rep: 200, default_zone_id: null, recycle_hours: { A: 24, B: 48, C: 72, D: 168 }, max_daily_claims: 20, reclaim_cooldown_days: 7, dedup_keys: ["company_product", "uscc", "mobile", "email"], dedup_window_days: 90 };
 const SCORING = {
   field_points: { company_name: 5, contact_name: 5, mobile: 10, email: 3, title: 3, province_code: 4, industry: 3, company_size: 3, product: 4 },
   action_points: { form_submit: 5, call: 5, visit: 10, meeting: 10 },
@@ -58,11 +58,12 @@ describe("LeadRulesPage", () => {
     renderPage(<LeadRulesPage />, { url: "/settings/lead-rules", path: "/settings/lead-rules", permissions: ADMIN });
     await waitFor(() => expect(screen.getByTestId("lead-rules-daily-claims")).toHaveValue("20"));
     fireEvent.change(screen.getByTestId("lead-rules-daily-claims"), { target: { value: "30" } });
+    fireEvent.click(within(screen.getByTestId("lead-rules-dedup-keys")).getByLabelText("邮箱"));
     fireEvent.click(screen.getByTestId("lead-rules-save"));
     await waitFor(() => expect(seen.some((s) => s.method === "PUT")).toBe(true));
     const put = seen.find((s) => s.method === "PUT")!;
     expect(put.path).toBe("/settings/lead-rules");
-    expect(JSON.parse(put.body)).toEqual({ ...RULES, max_daily_claims: 30 });
+    expect(JSON.parse(put.body)).toEqual({ ...RULES, max_daily_claims: 30, dedup_keys: ["company_product", "uscc", "mobile"] });
     const field = screen.getByTestId("lead-rules-recycle-B").closest(".ant-form-item") as HTMLElement;
     expect(await within(field).findByText("must be at most 2160")).toBeInTheDocument();
   });

@@ -42,7 +42,17 @@ interface RulesForm {
   recycle_hours: Record<string, number>;
   max_daily_claims: number;
   reclaim_cooldown_days: number;
+  dedup_keys: DedupKey[];
+  dedup_window_days: number;
 }
+
+type DedupKey = LeadRules["dedup_keys"][number];
+const DEDUP_KEYS: { key: DedupKey; label: MessageKey }[] = [
+  { key: "company_product", label: "leadRules.dedup.company_product" },
+  { key: "uscc", label: "leadRules.dedup.uscc" },
+  { key: "mobile", label: "leadRules.dedup.mobile" },
+  { key: "email", label: "leadRules.dedup.email" },
+];
 
 function LeadRulesCard() {
   const t = useT();
@@ -64,6 +74,8 @@ function LeadRulesCard() {
         recycle_hours: Object.fromEntries(SCORE_GRADES.map((g) => [g, v.recycle_hours?.[g]])),
         max_daily_claims: v.max_daily_claims,
         reclaim_cooldown_days: v.reclaim_cooldown_days,
+        dedup_keys: v.dedup_keys ?? [],
+        dedup_window_days: v.dedup_window_days,
       };
       return unwrap(api.PUT("/api/v1/settings/lead-rules", { body }));
     },
@@ -110,6 +122,28 @@ function LeadRulesCard() {
           <Col xs={24} md={8}>
             <Form.Item name="default_zone_id" label={t("leadRules.defaultZone")} extra={t("leadRules.defaultZoneHint")}>
               <ZoneSelect disabled={!editable} data-testid="lead-rules-default-zone" />
+            </Form.Item>
+          </Col>
+        </Row>
+        <Divider orientation="left" plain>
+          {t("leadRules.dedup")}
+        </Divider>
+        <Row gutter={16}>
+          <Col xs={24} md={16}>
+            <Form.Item name="dedup_keys" label={t("leadRules.dedupKeys")} extra={t("leadRules.dedupKeysHint")}>
+              <Checkbox.Group
+                data-testid="lead-rules-dedup-keys"
+                options={DEDUP_KEYS.map((k) => ({ value: k.key, label: t(k.label) }))}
+              />
+            </Form.Item>
+          </Col>
+          <Col xs={24} md={8}>
+            <Form.Item
+              name="dedup_window_days"
+              label={t("leadRules.dedupWindow")}
+              rules={[{ required: true, type: "integer", min: 1, max: 3650 }]}
+            >
+              <InputNumber min={1} max={3650} precision={0} style={{ width: "100%" }} data-testid="lead-rules-dedup-window" />
             </Form.Item>
           </Col>
         </Row>
