@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -86,7 +87,7 @@ class LeadImportService:
             content_sha256=digest,
             size_bytes=len(content),
             headers=table.headers,
-            sample=[cells for _, cells in list(iter_rows(table))[:SAMPLE_ROWS]],
+            sample=[cells for _, cells in islice(iter_rows(table), SAMPLE_ROWS)],
             mapping=suggest_mapping(table.headers),
             total=len(table.rows),
             created_by=self.actor.user_id,
