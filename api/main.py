@@ -26,6 +26,7 @@ from api.routers import (
     leads,
     notifications,
     org,
+    pools,
     regions,
     roles,
     tags,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analytics,
         imports,
         notifications,
+        pools,
     ):
         v1.include_router(module.router)
 

@@ -175,6 +175,10 @@ class CustomerOut(CustomerListItem):
     contact_count: int
     warnings: list[Warning]
     created_by: UUID | None
+    pool_id: UUID | None = Field(description="the public pool the customer waits in, while nobody owns it")
+    claimed_at: datetime | None = Field(description="since when the current owner has the customer")
+    locked_at: datetime | None = Field(description="locked customers are exempt from recycling")
+    recycle_count: int = Field(description="times the customer went back to a pool by recycling")
 
 
 class FollowUpCreate(Input):

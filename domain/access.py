@@ -23,6 +23,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "lead": ("read", "create", "update", "delete", "dispatch", "export", "claim", "import"),
     "channel": ("read", "create", "update"),
     "assignment_rule": ("read", "manage"),
+    "pool": ("read", "claim", "allocate", "manage"),
 }
 
 ROLES: dict[str, str] = {
@@ -60,13 +61,14 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
     leads = ("lead",)
     return {
         "admin": everything,
-        "executive": _grant(_CRM + leads, ("read",), "all")
+        "executive": _grant(_CRM + leads + ("pool",), ("read",), "all")
         + _grant(leads, ("export",), "all")
         + _grant(("customer",), ("export",), "all")
         + _grant(("audit_log",), ("read",), "all")
         + reference,
         "sales_director": _grant(_CRM + leads, ("read", "create", "update"), "zone")
         + _grant(leads, ("dispatch", "export", "claim", "import"), "zone")
+        + _grant(("pool",), ("read", "claim", "allocate"), "zone")
         + _grant(("customer",), ("export",), "zone")
         + _grant(("audit_log",), ("read",), "zone")
         + _grant(("tag",), ("create", "update"), "all")
@@ -74,11 +76,13 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         + reference,
         "sales_manager": _grant(_CRM + leads, ("read", "create", "update"), "team")
         + _grant(leads, ("dispatch", "export", "claim", "import"), "team")
+        + _grant(("pool",), ("read", "claim", "allocate"), "team")
         + _grant(("customer",), ("export",), "team")
         + _grant(("audit_log",), ("read",), "team")
         + _grant(("assignment_rule",), ("read",), "all")
         + reference,
         "sales_rep": _grant(_CRM + leads, ("read", "create", "update", "claim"), "own")
+        + _grant(("pool",), ("read", "claim"), "own")
         + _grant(("follow_up",), ("delete",), "own")
         + _grant(("audit_log",), ("read",), "own")
         + reference,

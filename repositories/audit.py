@@ -34,6 +34,7 @@ from repositories.models import (
     FollowUp,
     Lead,
     LeadAction,
+    Pool,
     Role,
     SalesZone,
     Tag,
@@ -76,6 +77,7 @@ _AUDITED: dict[type, tuple[str, Any]] = {
     Channel: ("channel", lambda o: o.id),
     Lead: ("lead", lambda o: o.id),
     LeadAction: ("lead_action", lambda o: o.lead_id),
+    Pool: ("pool", lambda o: o.id),
 }
 
 

@@ -329,11 +329,25 @@ class Customer(Versioned, Base):
     tier: Mapped[str | None] = mapped_column(ForeignKey("customer_tiers.code"))
     notes: Mapped[str | None] = mapped_column(Text)
     last_followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the public pool (公海): set while nobody owns the customer; services only
+    pool_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pools.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the owner's since
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # exempt from recycling
+    previous_owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    recycle_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
     __table_args__ = (
         CheckConstraint("kind IN ('enterprise', 'individual')", name="kind"),
+        Index(
+            "ix_customers_pool",
+            "pool_id",
+            "updated_at",
+            "id",
+            postgresql_where=text("owner_id IS NULL"),
+        ),
+        Index("ix_customers_locked", "owner_id", postgresql_where=text("locked_at IS NOT NULL")),
         CheckConstraint("level IN ('normal', 'KA', 'SKA')", name="level"),
         Index("uq_customers_uscc", "uscc", unique=True, postgresql_where=text("uscc IS NOT NULL")),
         Index("uq_customers_mobile", "mobile", unique=True, postgresql_where=text("mobile IS NOT NULL")),
@@ -668,3 +682,59 @@ class Notification(Base):
 def table(model: type[Base]) -> Table:
     """A model's Table, for Core statements (multi-row INSERTs that skip the ORM)."""
     return model.__table__  # type: ignore[return-value]
+
+
+class Pool(Versioned, Base):
+    """公海池: where unowned customers wait to be claimed or allocated. Every sales zone has its
+    default pool; admins may add more (by industry, say) and send customers there."""
+
+    __tablename__ = "pools"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    zone_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales_zones.id", ondelete="CASCADE"))
+    is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    description: Mapped[str | None] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        # one default pool per zone, and one company-wide default (zone NULL)
+        Index(
+            "uq_pools_default_zone",
+            "zone_id",
+            unique=True,
+            postgresql_where=text("is_default AND zone_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_pools_default_company",
+            "is_default",
+            unique=True,
+            postgresql_where=text("is_default AND zone_id IS NULL"),
+        ),
+    )
+
+
+class OwnershipEvent(Base):
+    """A customer changing hands: claimed, released, recycled, allocated, transferred. The daily
+    claim cap, the re-claim cooldown and the rep's lost-customer board (遗失看板) read these."""
+
+    __tablename__ = "customer_ownership_events"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    from_owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    to_owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    pool_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pools.id"))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    rule: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    __table_args__ = (
+        CheckConstraint("kind IN ('claim', 'release', 'recycle', 'allocate', 'transfer')", name="kind"),
+        Index("ix_ownership_to", "to_owner_id", "kind", "at"),
+        Index("ix_ownership_from", "from_owner_id", "at"),
+        Index("ix_ownership_customer", "customer_id", "at"),
+        Index("ix_ownership_pool_kind", "pool_id", "kind", "at"),
+    )

@@ -20,6 +20,7 @@ from domain.customers import would_create_cycle
 from domain.errors import DuplicateRecord, FieldError, NotFound, RuleViolation, check_version
 from domain.scope import ScopeLevel
 from repositories import org as org_repo
+from repositories import pools as pools_repo
 from repositories import regions as regions_repo
 from repositories.db import after_commit
 from repositories.models import Department, SalesZone, Team
@@ -179,6 +180,7 @@ class OrgService:
         zone = SalesZone(**data)
         self.session.add(zone)
         await org_repo.flush_or_duplicate(self.session, _ZONE_UNIQUE)
+        await pools_repo.add_default_pool(self.session, zone)  # every zone has its public pool
         after_commit(self.session, self.access.changed)  # the leader's zone scope
         return await self.zone_view(zone.id)
 

@@ -25,7 +25,7 @@ from config import Settings
 from scripts.embedded import ROOT, resolve_database_url, resolve_redis_url, with_database
 from tests.factories import Factory
 
-SEEDED = ("casbin_rule", "roles", "app_settings", "customer_tiers", "channels")
+SEEDED = ("casbin_rule", "roles", "app_settings", "customer_tiers", "channels", "pools")
 KEEP = {"regions", "alembic_version", *SEEDED}
 
 

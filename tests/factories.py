@@ -11,6 +11,7 @@ from typing import Any
 from httpx import AsyncClient
 
 from repositories import access as access_repo
+from repositories import pools as pools_repo
 from repositories.db import unit_of_work
 from repositories.models import SalesZone, Team, User
 from services.auth import hash_password
@@ -39,6 +40,8 @@ class Factory:
         async with unit_of_work(self.ctx.sessions) as s:
             zone = SalesZone(name=name or f"战区{n}", code=f"Z{n}", province_codes=provinces or [])
             s.add(zone)
+            await s.flush()
+            await pools_repo.add_default_pool(s, zone)  # as OrgService.create_zone does
         await self.ctx.access.changed()
         return zone
 

@@ -115,6 +115,10 @@ _DETAIL_COLUMNS = (
     "education",
     "notes",
     "created_by",
+    "pool_id",
+    "claimed_at",
+    "locked_at",
+    "recycle_count",
 )
 
 

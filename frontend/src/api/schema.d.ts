@@ -357,6 +357,27 @@ export interface paths {
         patch: operations["update_customer"];
         trace?: never;
     };
+    "/api/v1/customers/{customer_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Customer
+         * @description Take a customer from a pool you may see (领取), within the claim rules. Of two reps
+         *     claiming one customer at once exactly one wins; the other gets 409.
+         */
+        post: operations["claim_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{customer_id}/contacts": {
         parameters: {
             query?: never;
@@ -387,6 +408,46 @@ export interface paths {
         put?: never;
         /** Create Follow Up */
         post: operations["create_follow_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lock Customer
+         * @description Lock (exempt from recycling, within the locked-customer cap) or unlock a customer.
+         */
+        post: operations["lock_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release Customer
+         * @description Give a customer back to its zone's pool (释放), with a reason (kept in its history).
+         */
+        post: operations["release_customer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1025,6 +1086,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Pools
+         * @description The pools the caller may see (their zones', and company-wide ones), with their sizes.
+         */
+        get: operations["list_pools"];
+        put?: never;
+        /**
+         * Create Pool
+         * @description An extra pool (e.g. by industry); every zone has its default pool already.
+         */
+        post: operations["create_pool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pools/{pool_id}/allocate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allocate
+         * @description Managers hand N pool customers (or chosen ones) to chosen reps at random and evenly —
+         *     counts differ by at most 1 — within the zone's weekly quota.
+         */
+        post: operations["allocate_pool_customers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pools/{pool_id}/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pool Customers
+         * @description What a rep chooses by: level, tier, industry, region, last follow-up, times recycled and
+         *     (for managers and above) the previous owner.
+         */
+        get: operations["list_pool_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/forms/{form_key}/leads": {
         parameters: {
             query?: never;
@@ -1229,6 +1356,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/pool-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Pool Rules */
+        get: operations["get_pool_rules"];
+        /**
+         * Put Pool Rules
+         * @description Claim rules: the defaults, and limits that differ per role or per user (a group sent
+         *     replaces the stored one; fields left out of `defaults` keep their value).
+         */
+        put: operations["update_pool_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tag-categories": {
         parameters: {
             query?: never;
@@ -1389,6 +1538,31 @@ export interface components {
             meeting?: number | null;
             /** Visit */
             visit?: number | null;
+        };
+        /** AllocateIn */
+        AllocateIn: {
+            /**
+             * Count
+             * @description this many customers at random…
+             */
+            count?: number | null;
+            /**
+             * Customer Ids
+             * @description …or these
+             */
+            customer_ids?: string[] | null;
+            /** User Ids */
+            user_ids: string[];
+        };
+        /** AllocateOut */
+        AllocateOut: {
+            /**
+             * Allocated
+             * @description rep id → the customers they received
+             */
+            allocated: {
+                [key: string]: string[];
+            };
         };
         /** ApiKeyCreate */
         ApiKeyCreate: {
@@ -1978,6 +2152,11 @@ export interface components {
             birthday: string | null;
             /** City Code */
             city_code: string | null;
+            /**
+             * Claimed At
+             * @description since when the current owner has the customer
+             */
+            claimed_at: string | null;
             /** Company Type */
             company_type: string | null;
             /** Contact Count */
@@ -2018,6 +2197,11 @@ export interface components {
             last_followed_up_at: string | null;
             /** Level */
             level: string;
+            /**
+             * Locked At
+             * @description locked customers are exempt from recycling
+             */
+            locked_at: string | null;
             /** Mobile */
             mobile: string | null;
             /** Name */
@@ -2030,10 +2214,20 @@ export interface components {
             parent: components["schemas"]["NamedRef"] | null;
             /** Phone */
             phone: string | null;
+            /**
+             * Pool Id
+             * @description the public pool the customer waits in, while nobody owns it
+             */
+            pool_id: string | null;
             /** Position */
             position: string | null;
             /** Province Code */
             province_code: string | null;
+            /**
+             * Recycle Count
+             * @description times the customer went back to a pool by recycling
+             */
+            recycle_count: number;
             /** Short Name */
             short_name: string | null;
             /** Size */
@@ -2460,6 +2654,11 @@ export interface components {
         Items_MembershipOut_: {
             /** Items */
             items: components["schemas"]["MembershipOut"][];
+        };
+        /** Items[PoolOut] */
+        Items_PoolOut_: {
+            /** Items */
+            items: components["schemas"]["PoolOut"][];
         };
         /** Items[RegionOut] */
         Items_RegionOut_: {
@@ -3014,6 +3213,45 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** Limits */
+        Limits: {
+            /**
+             * Max Daily Claims
+             * @description claims a day (China time)
+             */
+            max_daily_claims: number;
+            /**
+             * Max Locked
+             * @description locked customers a rep may have
+             */
+            max_locked: number;
+            /**
+             * Max Owned
+             * @description customers a rep may own
+             */
+            max_owned: number;
+            /**
+             * Reclaim Cooldown Days
+             * @description days before re-claiming a customer that left you
+             */
+            reclaim_cooldown_days: number;
+        };
+        /** LimitsIn */
+        LimitsIn: {
+            /** Max Daily Claims */
+            max_daily_claims?: number | null;
+            /** Max Locked */
+            max_locked?: number | null;
+            /** Max Owned */
+            max_owned?: number | null;
+            /** Reclaim Cooldown Days */
+            reclaim_cooldown_days?: number | null;
+        };
+        /** LockIn */
+        LockIn: {
+            /** Locked */
+            locked: boolean;
+        };
         /** MarkReadIn */
         MarkReadIn: {
             /**
@@ -3167,6 +3405,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[PoolCustomer] */
+        Page_PoolCustomer_: {
+            /** Items */
+            items: components["schemas"]["PoolCustomer"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[UserOut] */
         Page_UserOut_: {
             /** Items */
@@ -3206,6 +3451,108 @@ export interface components {
             resource: string;
             /** Scope */
             scope: string;
+        };
+        /** PoolCustomer */
+        PoolCustomer: {
+            /** City Code */
+            city_code: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Industry */
+            industry: string | null;
+            /** Kind */
+            kind: string;
+            /** Last Followed Up At */
+            last_followed_up_at: string | null;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** @description shown to managers and above */
+            previous_owner: components["schemas"]["NamedRef"] | null;
+            /** Province Code */
+            province_code: string | null;
+            /** Recycle Count */
+            recycle_count: number;
+            /** Tier */
+            tier: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PoolIn */
+        PoolIn: {
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name: string;
+            /** Zone Id */
+            zone_id?: string | null;
+        };
+        /** PoolOut */
+        PoolOut: {
+            /**
+             * Customers
+             * @description customers waiting in the pool
+             */
+            customers: number;
+            /** Description */
+            description: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Is Default */
+            is_default: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Zone Id
+             * @description the zone whose pool this is; null: company-wide
+             */
+            zone_id: string | null;
+        };
+        /** PoolRules */
+        PoolRules: {
+            /**
+             * By Role
+             * @description role → the limits that differ for it
+             */
+            by_role: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * By User
+             * @description user id → the limits that differ for them
+             */
+            by_user: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            defaults: components["schemas"]["Limits"];
+        };
+        /** PoolRulesIn */
+        PoolRulesIn: {
+            /** By Role */
+            by_role?: {
+                [key: string]: components["schemas"]["LimitsIn"];
+            } | null;
+            /** By User */
+            by_user?: {
+                [key: string]: components["schemas"]["LimitsIn"];
+            } | null;
+            defaults?: components["schemas"]["LimitsIn"] | null;
         };
         /**
          * Problem
@@ -3356,6 +3703,16 @@ export interface components {
         ReleaseIn: {
             /** Reason */
             reason: string;
+        };
+        /** Released */
+        Released: {
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Pool Id */
+            pool_id: string | null;
         };
         /** RoleCreate */
         RoleCreate: {
@@ -5816,6 +6173,82 @@ export interface operations {
             };
         };
     };
+    claim_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_contacts: {
         parameters: {
             query?: never;
@@ -6055,6 +6488,166 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FollowUpOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lock_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    release_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Released"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
@@ -8963,6 +9556,288 @@ export interface operations {
             };
         };
     };
+    list_pools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_PoolOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_pool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PoolIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    allocate_pool_customers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllocateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocateOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_pool_customers: {
+        parameters: {
+            query?: {
+                level?: ("normal" | "KA" | "SKA") | null;
+                tier?: string | null;
+                industry?: string | null;
+                province_code?: string | null;
+                city_code?: string | null;
+                followed_before?: string | null;
+                q?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PoolCustomer_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     submit_form_lead: {
         parameters: {
             query?: never;
@@ -10251,6 +11126,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LeadScoringOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_pool_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolRules"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_pool_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PoolRulesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolRules"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */

@@ -1,0 +1,266 @@
+"""Public pools (公海): the pools, their customers, claim / release / lock, allocation, and the
+claim rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import Field, model_validator
+
+from api.deps import Authorize, Session
+from api.routers.customers import _detail_out
+from api.routing import TransactionalRoute
+from api.schemas import Input, Items, NamedRef, Output, Page
+from api.schemas_customers import CustomerOut
+from domain.errors import Conflict
+from domain.scope import ScopeLevel
+from repositories import pools as repo
+from repositories import settings as settings_repo
+from repositories.models import Pool
+from services.context import Actor
+from services.customers import CustomerService
+from services.pools import LIMIT_FIELDS, POOL_RULES, PoolService, pool_rules
+
+router = APIRouter(tags=["pools"], route_class=TransactionalRoute)
+
+
+class PoolOut(Output):
+    id: UUID
+    name: str
+    zone_id: UUID | None = Field(description="the zone whose pool this is; null: company-wide")
+    is_default: bool
+    description: str | None
+    is_active: bool
+    customers: int = Field(description="customers waiting in the pool")
+
+
+class PoolIn(Input):
+    name: str = Field(min_length=1, max_length=100)
+    zone_id: UUID | None = None
+    description: str | None = Field(None, max_length=1000)
+
+
+class PoolUpdate(Input):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    description: str | None = Field(None, max_length=1000)
+    is_active: bool | None = None
+
+
+class PoolCustomer(Output):
+    id: UUID
+    name: str
+    kind: str
+    level: str
+    tier: str | None
+    industry: str | None
+    province_code: str | None
+    city_code: str | None
+    last_followed_up_at: datetime | None
+    recycle_count: int
+    previous_owner: NamedRef | None = Field(description="shown to managers and above")
+    updated_at: datetime
+
+
+class ReleaseIn(Input):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Released(Output):
+    customer_id: UUID
+    pool_id: UUID | None
+
+
+class LockIn(Input):
+    locked: bool
+
+
+class AllocateIn(Input):
+    user_ids: list[UUID] = Field(min_length=1, max_length=100)
+    count: int | None = Field(None, ge=1, le=5000, description="this many customers at random…")
+    customer_ids: list[UUID] | None = Field(None, min_length=1, max_length=5000, description="…or these")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AllocateIn:
+        if (self.count is None) == (self.customer_ids is None):
+            raise ValueError("give either count or customer_ids")
+        return self
+
+
+class AllocateOut(Output):
+    allocated: dict[str, list[UUID]] = Field(description="rep id → the customers they received")
+
+
+class Limits(Output):
+    max_owned: int = Field(description="customers a rep may own")
+    max_daily_claims: int = Field(description="claims a day (China time)")
+    reclaim_cooldown_days: int = Field(description="days before re-claiming a customer that left you")
+    max_locked: int = Field(description="locked customers a rep may have")
+
+
+class LimitsIn(Input):
+    max_owned: int | None = Field(None, ge=0, le=100_000)
+    max_daily_claims: int | None = Field(None, ge=0, le=10_000)
+    reclaim_cooldown_days: int | None = Field(None, ge=0, le=365)
+    max_locked: int | None = Field(None, ge=0, le=10_000)
+
+
+class PoolRules(Output):
+    defaults: Limits
+    by_role: dict[str, dict[str, int]] = Field(description="role → the limits that differ for it")
+    by_user: dict[str, dict[str, int]] = Field(description="user id → the limits that differ for them")
+
+
+class PoolRulesIn(Input):
+    defaults: LimitsIn | None = None
+    by_role: dict[str, LimitsIn] | None = None
+    by_user: dict[UUID, LimitsIn] | None = None
+
+
+def _pool(pool: Any, count: int) -> dict[str, Any]:
+    return {**{k: getattr(pool, k) for k in PoolOut.model_fields if k != "customers"}, "customers": count}
+
+
+@router.get("/pools", operation_id="list_pools", response_model=Items[PoolOut])
+async def list_pools(
+    session: Session, actor: Annotated[Actor, Depends(Authorize("pool", "read"))]
+) -> dict[str, Any]:
+    """The pools the caller may see (their zones', and company-wide ones), with their sizes."""
+    return {"items": [_pool(p, n) for p, n in await PoolService(session, actor).visible()]}
+
+
+@router.post(
+    "/pools", operation_id="create_pool", response_model=PoolOut, status_code=status.HTTP_201_CREATED
+)
+async def create_pool(
+    body: PoolIn, session: Session, actor: Annotated[Actor, Depends(Authorize("pool", "manage"))]
+) -> dict[str, Any]:
+    """An extra pool (e.g. by industry); every zone has its default pool already."""
+    if await repo.by_name(session, body.name) is not None:
+        raise Conflict("a pool with this name exists")
+    pool = Pool(**body.model_dump())
+    session.add(pool)
+    await session.flush()
+    return _pool(pool, 0)
+
+
+@router.get(
+    "/pools/{pool_id}/customers", operation_id="list_pool_customers", response_model=Page[PoolCustomer]
+)
+async def pool_customers(
+    pool_id: UUID,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("pool", "read"))],
+    level: Literal["normal", "KA", "SKA"] | None = None,
+    tier: Annotated[str | None, Query(pattern=r"^[A-Z]$")] = None,
+    industry: Annotated[str | None, Query(max_length=100)] = None,
+    province_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    city_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    followed_before: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    """What a rep chooses by: level, tier, industry, region, last follow-up, times recycled and
+    (for managers and above) the previous owner."""
+    filters = {
+        "level": level,
+        "tier": tier,
+        "industry": industry,
+        "province_code": province_code,
+        "city_code": city_code,
+        "followed_before": followed_before,
+        "q": q,
+    }
+    rows, next_cursor = await PoolService(session, actor).customers(pool_id, filters, cursor, limit)
+    org = actor.access.org
+    show_owner = actor.scope_for("customer", "read").level >= ScopeLevel.TEAM  # managers and above
+    items = []
+    for r in rows:
+        prev = org.users.get(r.previous_owner_id) if r.previous_owner_id and show_owner else None
+        items.append(
+            {
+                **{k: getattr(r, k) for k in PoolCustomer.model_fields if k != "previous_owner"},
+                "previous_owner": {"id": prev.id, "name": prev.display_name} if prev else None,
+            }
+        )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.post("/pools/{pool_id}/allocate", operation_id="allocate_pool_customers", response_model=AllocateOut)
+async def allocate(
+    pool_id: UUID,
+    body: AllocateIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("pool", "allocate"))],
+) -> dict[str, Any]:
+    """Managers hand N pool customers (or chosen ones) to chosen reps at random and evenly —
+    counts differ by at most 1 — within the zone's weekly quota."""
+    out = await PoolService(session, actor).allocate(
+        pool_id, list(dict.fromkeys(body.user_ids)), body.customer_ids, body.count
+    )
+    return {"allocated": {str(k): v for k, v in out.items()}}
+
+
+@router.post("/customers/{customer_id}/claim", operation_id="claim_customer", response_model=CustomerOut)
+async def claim_customer(
+    customer_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("pool", "claim"))]
+) -> dict[str, Any]:
+    """Take a customer from a pool you may see (领取), within the claim rules. Of two reps
+    claiming one customer at once exactly one wins; the other gets 409."""
+    customer = await PoolService(session, actor).claim(customer_id)
+    return _detail_out(await CustomerService(session, actor).detail(customer.id))
+
+
+@router.post("/customers/{customer_id}/release", operation_id="release_customer", response_model=Released)
+async def release_customer(
+    customer_id: UUID,
+    body: ReleaseIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("customer", "update"))],
+) -> dict[str, Any]:
+    """Give a customer back to its zone's pool (释放), with a reason (kept in its history)."""
+    customer = await PoolService(session, actor).release(customer_id, body.reason)
+    return {"customer_id": customer.id, "pool_id": customer.pool_id}
+
+
+@router.post("/customers/{customer_id}/lock", operation_id="lock_customer", response_model=CustomerOut)
+async def lock_customer(
+    customer_id: UUID,
+    body: LockIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("customer", "update"))],
+) -> dict[str, Any]:
+    """Lock (exempt from recycling, within the locked-customer cap) or unlock a customer."""
+    customer = await PoolService(session, actor).set_lock(customer_id, body.locked)
+    return _detail_out(await CustomerService(session, actor).detail(customer.id))
+
+
+@router.get("/settings/pool-rules", operation_id="get_pool_rules", response_model=PoolRules)
+async def get_pool_rules(
+    session: Session, _: Annotated[Actor, Depends(Authorize("setting", "read"))]
+) -> dict[str, Any]:
+    return await pool_rules(session)
+
+
+@router.put("/settings/pool-rules", operation_id="update_pool_rules", response_model=PoolRules)
+async def put_pool_rules(
+    body: PoolRulesIn, session: Session, _: Annotated[Actor, Depends(Authorize("setting", "update"))]
+) -> dict[str, Any]:
+    """Claim rules: the defaults, and limits that differ per role or per user (a group sent
+    replaces the stored one; fields left out of `defaults` keep their value)."""
+    current = await pool_rules(session)
+
+    def sent(limits: LimitsIn) -> dict[str, int]:
+        return {k: v for k, v in limits.model_dump().items() if v is not None and k in LIMIT_FIELDS}
+
+    if body.defaults is not None:
+        current["defaults"] = {**current["defaults"], **sent(body.defaults)}
+    if body.by_role is not None:
+        current["by_role"] = {role: sent(limits) for role, limits in body.by_role.items()}
+    if body.by_user is not None:
+        current["by_user"] = {str(user): sent(limits) for user, limits in body.by_user.items()}
+    await settings_repo.put(session, POOL_RULES, current)
+    return current

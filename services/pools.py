@@ -1,0 +1,313 @@
+"""Public pools (公海) — seed 004: reps claim (领取) customers from their zone's pool and release
+(释放) them back with a reason; managers allocate (分配) pool customers at random and evenly
+across chosen reps, within the zone's weekly quota.
+
+Claim rules (PRODUCT.md, configurable by admins, per role and per user): at most 200 owned
+customers, 20 claims a day (China time), no re-claiming a customer that left you in the last
+7 days, at most 20 locked customers. A claim is one UPDATE … WHERE owner_id IS NULL, so of two
+reps claiming one customer exactly one wins (the other gets 409); a rep's own claims are
+serialised by an advisory lock, so parallel claims never pass a cap. Every change of hands is an
+ownership event (the caps, the cooldown and the lost-customer board read them) and audited.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import Conflict, FieldError, NotFound, RuleViolation
+from domain.scope import ScopeLevel
+from repositories import audit
+from repositories import customers as customers_repo
+from repositories import pools as repo
+from repositories import settings as settings_repo
+from repositories.models import Customer, Pool, SalesZone
+from services.context import Actor
+from services.notifications import notify
+
+CHINA = ZoneInfo("Asia/Shanghai")
+POOL_RULES = "pool_rules"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLimits:
+    max_owned: int = 200
+    max_daily_claims: int = 20
+    reclaim_cooldown_days: int = 7
+    max_locked: int = 20
+
+
+LIMIT_FIELDS = ("max_owned", "max_daily_claims", "reclaim_cooldown_days", "max_locked")
+
+
+async def pool_rules(session: AsyncSession) -> dict[str, Any]:
+    """{defaults: limits, by_role: {role: partial limits}, by_user: {user id: partial limits}}."""
+    row = await settings_repo.get(session, POOL_RULES)
+    value = row.value if row else {}
+    base = ClaimLimits()
+    return {
+        "defaults": {f: int((value.get("defaults") or {}).get(f, getattr(base, f))) for f in LIMIT_FIELDS},
+        "by_role": value.get("by_role") or {},
+        "by_user": value.get("by_user") or {},
+    }
+
+
+def limits_for(rules: dict[str, Any], user_id: uuid.UUID, roles: list[str]) -> ClaimLimits:
+    """Defaults, raised (or lowered) by the user's roles — the most generous role wins — then
+    by an override for the user."""
+    limits = ClaimLimits(**rules["defaults"])
+    role_values: dict[str, int] = {}
+    for role in roles:
+        for f, v in (rules["by_role"].get(role) or {}).items():
+            if f in LIMIT_FIELDS:
+                generous = max if f != "reclaim_cooldown_days" else min
+                role_values[f] = generous(role_values[f], int(v)) if f in role_values else int(v)
+    limits = replace(limits, **role_values)
+    user = {f: int(v) for f, v in (rules["by_user"].get(str(user_id)) or {}).items() if f in LIMIT_FIELDS}
+    return replace(limits, **user)
+
+
+def _china_midnight() -> datetime:
+    return datetime.now(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _week_start() -> datetime:
+    midnight = _china_midnight()
+    return midnight - timedelta(days=midnight.weekday())
+
+
+class PoolService:
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    # --- what the caller sees -----------------------------------------------------------------
+
+    def zones(self) -> frozenset[uuid.UUID] | None:
+        """Pools of every zone for company-wide roles (None); else the caller's zones."""
+        if self.actor.scope.level is ScopeLevel.ALL:
+            return None
+        org = self.actor.access.org
+        return frozenset(org.zones_of(self.actor.user_id) | set(self.actor.scope.zone_ids))
+
+    async def visible(self) -> list[tuple[Pool, int]]:
+        found = await repo.pools(self.session, self.zones())
+        counts = await repo.counts(self.session, [p.id for p in found])
+        return [(p, counts.get(p.id, 0)) for p in found]
+
+    async def pool(self, pool_id: uuid.UUID) -> Pool:
+        pool = await repo.get(self.session, pool_id)
+        zones = self.zones()
+        if (
+            pool is None
+            or not pool.is_active
+            or (zones is not None and pool.zone_id not in zones and pool.zone_id)
+        ):
+            raise NotFound("pool", pool_id)
+        return pool
+
+    async def customers(
+        self, pool_id: uuid.UUID, filters: dict[str, Any], cursor: str | None, limit: int
+    ) -> tuple[list[Any], str | None]:
+        pool = await self.pool(pool_id)
+        return await repo.customers_in(self.session, pool.id, filters, cursor, limit)
+
+    # --- claim / release / lock ---------------------------------------------------------------
+
+    async def claim(self, customer_id: uuid.UUID) -> Customer:
+        user_id = self.actor.user_id
+        await repo.lock_user(self.session, user_id)
+        customer = await self.session.get(Customer, customer_id)
+        if customer is None:
+            raise NotFound("customer", customer_id)
+        if customer.owner_id is not None:
+            if customer.owner_id == user_id:
+                raise Conflict("the customer is already yours")
+            raise Conflict("another rep has already claimed this customer")
+        if customer.pool_id is None:
+            raise NotFound("customer", customer_id)
+        await self.pool(customer.pool_id)  # a pool the caller may see, or 404
+        limits = limits_for(
+            await pool_rules(self.session), user_id, self.actor.access.roles(self.actor.principal)
+        )
+        owned, _ = await repo.owned_count(self.session, user_id)
+        if owned >= limits.max_owned:
+            raise RuleViolation(f"you own {owned} customers: the limit is {limits.max_owned}")
+        today = await repo.events_since(self.session, user_id, "claim", _china_midnight())
+        if today >= limits.max_daily_claims:
+            raise RuleViolation(
+                f"you have claimed {today} customers today: the limit is {limits.max_daily_claims}"
+            )
+        now = datetime.now(UTC)
+        left = await repo.left_user_at(
+            self.session, customer.id, user_id, now - timedelta(days=limits.reclaim_cooldown_days)
+        )
+        if left is not None:
+            raise RuleViolation(
+                f"this customer left you on {left.astimezone(CHINA):%Y-%m-%d}: it can be claimed again "
+                f"{limits.reclaim_cooldown_days} days after that"
+            )
+        pool_id = customer.pool_id
+        zone = self._zone_of(user_id)
+        if not await repo.take(self.session, customer.id, user_id, zone, now):
+            raise Conflict("another rep has already claimed this customer")
+        await repo.record(
+            self.session,
+            [
+                {
+                    "customer_id": customer.id,
+                    "kind": "claim",
+                    "to_owner_id": user_id,
+                    "pool_id": pool_id,
+                    "actor_id": user_id,
+                }
+            ],
+        )
+        audit.record(self.session, "customer", customer.id, "claim", {"owner_id": [None, str(user_id)]})
+        return await self._reload(customer.id)
+
+    async def release(self, customer_id: uuid.UUID, reason: str) -> Customer:
+        """The owner (or their manager) gives the customer back to its zone's pool."""
+        customer = await customers_repo.get_visible(self.session, customer_id, self.actor.scope)
+        if customer is None:
+            raise NotFound("customer", customer_id)
+        if customer.owner_id is None:
+            raise Conflict("the customer is already in the pool")
+        pool_id = await repo.default_for(self.session, customer.zone_id)
+        previous = customer.owner_id
+        now = datetime.now(UTC)
+        customer.owner_id, customer.pool_id, customer.previous_owner_id = None, pool_id, previous
+        customer.claimed_at, customer.locked_at = None, None
+        await self.session.flush()
+        await repo.record(
+            self.session,
+            [
+                {
+                    "customer_id": customer.id,
+                    "kind": "release",
+                    "from_owner_id": previous,
+                    "pool_id": pool_id,
+                    "actor_id": self.actor.user_id,
+                    "reason": reason,
+                    "at": now,
+                }
+            ],
+        )
+        return customer
+
+    async def set_lock(self, customer_id: uuid.UUID, locked: bool) -> Customer:
+        """A locked customer is exempt from recycling; a rep may lock at most `max_locked`."""
+        customer = await customers_repo.get_visible(self.session, customer_id, self.actor.scope)
+        if customer is None:
+            raise NotFound("customer", customer_id)
+        if customer.owner_id is None:
+            raise RuleViolation("only an owned customer can be locked")
+        if locked and customer.locked_at is None:
+            await repo.lock_user(self.session, customer.owner_id)
+            limits = limits_for(
+                await pool_rules(self.session),
+                customer.owner_id,
+                self.actor.access.roles(self.actor.principal),
+            )
+            _, locked_now = await repo.owned_count(self.session, customer.owner_id)
+            if locked_now >= limits.max_locked:
+                raise RuleViolation(
+                    f"{locked_now} customers are locked already: the limit is {limits.max_locked}"
+                )
+            customer.locked_at = datetime.now(UTC)
+        elif not locked:
+            customer.locked_at = None
+        await self.session.flush()
+        return customer
+
+    # --- allocation ---------------------------------------------------------------------------
+
+    async def allocate(
+        self,
+        pool_id: uuid.UUID,
+        user_ids: list[uuid.UUID],
+        customer_ids: list[uuid.UUID] | None,
+        count: int | None,
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """N pool customers (or the chosen ones) to the chosen reps, at random and evenly —
+        counts differ by at most 1 — within the zone's weekly quota."""
+        pool = await self.pool(pool_id)
+        org = self.actor.access.org
+        for i, user_id in enumerate(user_ids):
+            user = org.users.get(user_id)
+            if user is None or not user.is_active or user.on_leave:
+                raise FieldError(f"user_ids.{i}", "no such active, present user")
+            if (
+                self.actor.scope.level is not ScopeLevel.ALL
+                and user_id not in self.actor.scope.team_user_ids
+                and not (org.zones_of(user_id) & set(self.actor.scope.zone_ids))
+            ):
+                raise FieldError(f"user_ids.{i}", "outside the teams you manage")
+        wanted = len(customer_ids) if customer_ids is not None else int(count or 0)
+        if pool.zone_id is not None:
+            zone = await self.session.get(SalesZone, pool.zone_id)
+            used = await repo.allocated_this_week(self.session, pool.zone_id, _week_start())
+            left = (zone.weekly_quota if zone else 0) - used
+            if wanted > left:
+                raise RuleViolation(
+                    f"the zone's weekly allocation quota has {max(left, 0)} customers left this week "
+                    f"({used} allocated of {zone.weekly_quota if zone else 0})"
+                )
+        chosen = await repo.pool_candidates(self.session, pool.id, customer_ids, wanted)
+        if customer_ids is not None and len(chosen) != len(set(customer_ids)):
+            raise Conflict("some of the chosen customers are no longer in the pool")
+        random.shuffle(chosen)
+        order = list(user_ids)
+        random.shuffle(order)
+        out: dict[uuid.UUID, list[uuid.UUID]] = {u: [] for u in user_ids}
+        for i, customer_id in enumerate(chosen):
+            out[order[i % len(order)]].append(customer_id)
+        pairs = [(c, u) for u, cs in out.items() for c in cs]
+        now = datetime.now(UTC)
+        await repo.assign(self.session, pairs, {u: self._zone_of(u) for u in user_ids}, now)
+        await repo.record(
+            self.session,
+            [
+                {
+                    "customer_id": c,
+                    "kind": "allocate",
+                    "to_owner_id": u,
+                    "pool_id": pool.id,
+                    "actor_id": self.actor.user_id,
+                    "at": now,
+                }
+                for c, u in pairs
+            ],
+        )
+        await audit.record_many(
+            self.session, "customer", "allocate", [(c, {"owner_id": [None, str(u)]}) for c, u in pairs]
+        )
+        for user_id, ids in out.items():
+            if ids and user_id != self.actor.user_id:
+                notify(
+                    self.session,
+                    user_id,
+                    "customer_allocated",
+                    f"{len(ids)} 个公海客户分配给你 / {len(ids)} pool customers allocated to you",
+                    pool.name,
+                    "pool",
+                    pool.id,
+                )
+        return out
+
+    def _zone_of(self, user_id: uuid.UUID) -> uuid.UUID | None:
+        org = self.actor.access.org
+        user = org.users.get(user_id)
+        team = org.teams.get(user.team_id) if user and user.team_id else None
+        return team.zone_id if team else None
+
+    async def _reload(self, customer_id: uuid.UUID) -> Customer:
+        customer = await self.session.get(Customer, customer_id, populate_existing=True)
+        assert customer is not None
+        return customer
