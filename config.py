@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     log_level: str = "INFO"
     log_json: bool = True
+    # when the worker recycles customers every night, China time (HH:MM)
+    recycle_at: str = Field("02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     frontend_dist: str = "frontend/dist"
     admin_password: str | None = None
     demo: bool = False

@@ -148,6 +148,12 @@ class CustomerListItem(Output):
     zone: NamedRef | None
     tags: list[TagRef]
     last_followed_up_at: datetime | None
+    claimed_at: datetime | None = Field(description="since when the current owner has the customer")
+    locked_at: datetime | None = Field(description="locked customers are exempt from recycling")
+    recycle_due_at: datetime | None = Field(
+        description="when the customer goes back to the pool unless followed up (or won) first; "
+        "null: not owned, locked, or under no rule"
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -176,8 +182,6 @@ class CustomerOut(CustomerListItem):
     warnings: list[Warning]
     created_by: UUID | None
     pool_id: UUID | None = Field(description="the public pool the customer waits in, while nobody owns it")
-    claimed_at: datetime | None = Field(description="since when the current owner has the customer")
-    locked_at: datetime | None = Field(description="locked customers are exempt from recycling")
     recycle_count: int = Field(description="times the customer went back to a pool by recycling")
 
 
@@ -218,11 +222,17 @@ class FollowUpOut(Output):
     version: int
 
 
-_LIST_FIELDS = tuple(k for k in CustomerListItem.model_fields if k not in ("owner", "zone", "tags"))
+_LIST_FIELDS = tuple(
+    k for k in CustomerListItem.model_fields if k not in ("owner", "zone", "tags", "recycle_due_at")
+)
 
 
 def list_item(
-    customer: Any, owner_name: str | None, zone_name: str | None, tags: list[dict[str, Any]]
+    customer: Any,
+    owner_name: str | None,
+    zone_name: str | None,
+    tags: list[dict[str, Any]],
+    recycle_due_at: datetime | None = None,
 ) -> dict[str, Any]:
     """A list row (a Row of the list columns, or a Customer) with its owner, zone and tags."""
     values = customer._mapping if hasattr(customer, "_mapping") else None  # a Row: dict access
@@ -235,4 +245,5 @@ def list_item(
         "owner": {"id": customer.owner_id, "display_name": owner_name} if customer.owner_id else None,
         "zone": {"id": customer.zone_id, "name": zone_name} if customer.zone_id else None,
         "tags": tags,
+        "recycle_due_at": recycle_due_at,
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -145,3 +145,27 @@ def neutralise_formula(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def recycle_due_at(
+    *,
+    owned: bool,
+    locked: bool,
+    tier_days: int | None,
+    last_followed_up_at: datetime | None,
+    claimed_at: datetime | None,
+    created_at: datetime,
+    no_deal_days: int | None,
+) -> datetime | None:
+    """When an owned customer goes back to the pool unless something happens first: its tier's
+    no-follow-up days after the last follow-up (or the claim), or the no-deal days after the
+    claim — whichever comes first. None when it is not owned, locked, or under no rule."""
+    if not owned or locked:
+        return None
+    since_claim = claimed_at or created_at
+    candidates = []
+    if tier_days is not None:
+        candidates.append((last_followed_up_at or since_claim) + timedelta(days=tier_days))
+    if no_deal_days is not None:
+        candidates.append(since_claim + timedelta(days=no_deal_days))
+    return min(candidates) if candidates else None

@@ -176,6 +176,8 @@ _LIST_COLUMNS = (
     Customer.owner_id,
     Customer.zone_id,
     Customer.last_followed_up_at,
+    Customer.claimed_at,
+    Customer.locked_at,
     Customer.created_at,
     Customer.updated_at,
     Customer.version,

@@ -738,3 +738,16 @@ class OwnershipEvent(Base):
         Index("ix_ownership_customer", "customer_id", "at"),
         Index("ix_ownership_pool_kind", "pool_id", "kind", "at"),
     )
+
+
+class RecycleReminder(Base):
+    """A reminder sent to an owner that a customer falls due for recycling on `due_on`: one per
+    customer, owner and due date, so a re-run of the reminder job never repeats it."""
+
+    __tablename__ = "recycle_reminders"
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    created_at: Mapped[datetime] = _created()

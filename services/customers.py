@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -89,6 +90,7 @@ class CustomerService:
             **data,
             owner_id=self.actor.user_id,
             zone_id=zone_id,
+            claimed_at=datetime.now(UTC),  # the recycling clock starts
             created_by=self.actor.user_id,
             level="normal",
         )

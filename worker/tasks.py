@@ -19,6 +19,7 @@ from repositories import lead_imports as imports_repo
 from repositories.db import unit_of_work
 from services.authz import AccessControl
 from services.context import Actor
+from services.customer_recycling import CustomerRecyclingService
 from services.lead_import import run_import, stalled
 from services.lead_recycling import LeadRecyclingService
 
@@ -82,3 +83,12 @@ async def sweep_imports(ctx: dict[str, Any]) -> int:
     if ids:
         log.warning("sweep_imports: re-queued %d stalled imports", len(ids))
     return len(ids)
+
+
+async def recycle_customers(ctx: dict[str, Any]) -> dict[str, int]:
+    """Nightly (CRM_RECYCLE_AT, China time): customers past their tier's follow-up days or the
+    no-deal days go back to their pools; owners of customers due soon are reminded once."""
+    async with unit_of_work(ctx["sessions"]) as session:
+        result = await CustomerRecyclingService(session).run()
+    log.info("recycle_customers: %d recycled, %d reminders", result.count, result.reminded)
+    return {"recycled": result.count, "reminded": result.reminded}

@@ -19,6 +19,7 @@ from domain.errors import FieldError
 from domain.uscc import normalize_uscc
 from services.context import Actor
 from services.customer_export import export_customers
+from services.customer_recycling import recycle_clock
 from services.customers import CustomerService
 from services.spreadsheet import ExportFormat
 
@@ -116,17 +117,16 @@ _DETAIL_COLUMNS = (
     "notes",
     "created_by",
     "pool_id",
-    "claimed_at",
-    "locked_at",
     "recycle_count",
 )
 
 
-def _detail_out(data: dict[str, Any]) -> dict[str, Any]:
+async def detail_out(service: CustomerService, data: dict[str, Any]) -> dict[str, Any]:
     """The CustomerOut body as a dict: FastAPI validates and serialises it once, through the
     route's response_model."""
+    clock = await recycle_clock(service.session, service.actor.access)
     c = data["customer"]
-    base = list_item(c, data["owner_name"], data["zone_name"], data["tags"])
+    base = list_item(c, data["owner_name"], data["zone_name"], data["tags"], clock.due(c))
     extra = {k: getattr(c, k) for k in _DETAIL_COLUMNS}
     return {
         **base,
@@ -148,7 +148,8 @@ async def list_customers(
     filters = customers.resolve_filters(query.filters, query.team_id)
     rows, next_cursor, tags = await customers.search(filters, query.sort, query.descending, cursor, limit)
     # plain dicts: the response_model validates and serialises them once
-    items = [list_item(r, r.owner_name, r.zone_name, tags[r.id]) for r in rows]
+    clock = await recycle_clock(customers.session, customers.actor.access)
+    items = [list_item(r, r.owner_name, r.zone_name, tags[r.id], clock.due(r)) for r in rows]
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -197,7 +198,7 @@ async def create_customer(
     customer = await service.create(data)
     response.headers["Location"] = f"/api/v1/customers/{customer.id}"
     response.headers["ETag"] = etag(customer.version)
-    return _detail_out(await service.detail(customer.id))  # the creator owns it: within scope
+    return await detail_out(service, await service.detail(customer.id))  # the creator owns it
 
 
 @router.get("/customers/{customer_id}", operation_id="get_customer", response_model=CustomerOut)
@@ -206,7 +207,7 @@ async def get_customer(
 ) -> dict[str, Any]:
     data = await customers.detail(customer_id)
     response.headers["ETag"] = etag(data["customer"].version)
-    return _detail_out(data)
+    return await detail_out(customers, data)
 
 
 @router.patch("/customers/{customer_id}", operation_id="update_customer", response_model=CustomerOut)
@@ -221,7 +222,7 @@ async def update_customer(
     service = CustomerService(session, actor)
     customer = await service.update(customer_id, body.model_dump(exclude_unset=True), expected)
     response.headers["ETag"] = etag(customer.version)
-    return _detail_out(await service.detail(customer.id))
+    return await detail_out(service, await service.detail(customer.id))
 
 
 @router.delete(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import Field, model_validator
 
 from api.deps import Authorize, Session
-from api.routers.customers import _detail_out
+from api.routers.customers import detail_out
 from api.routing import TransactionalRoute
 from api.schemas import Input, Items, NamedRef, Output, Page
 from api.schemas_customers import CustomerOut
@@ -19,8 +19,10 @@ from domain.errors import Conflict
 from domain.scope import ScopeLevel
 from repositories import pools as repo
 from repositories import settings as settings_repo
+from repositories.db import after_commit
 from repositories.models import Pool
 from services.context import Actor
+from services.customer_recycling import RECYCLE_RULES, CustomerRecyclingService, recycle_rules
 from services.customers import CustomerService
 from services.pools import LIMIT_FIELDS, POOL_RULES, PoolService, pool_rules
 
@@ -211,7 +213,8 @@ async def claim_customer(
     """Take a customer from a pool you may see (领取), within the claim rules. Of two reps
     claiming one customer at once exactly one wins; the other gets 409."""
     customer = await PoolService(session, actor).claim(customer_id)
-    return _detail_out(await CustomerService(session, actor).detail(customer.id))
+    service = CustomerService(session, actor)
+    return await detail_out(service, await service.detail(customer.id))
 
 
 @router.post("/customers/{customer_id}/release", operation_id="release_customer", response_model=Released)
@@ -235,7 +238,8 @@ async def lock_customer(
 ) -> dict[str, Any]:
     """Lock (exempt from recycling, within the locked-customer cap) or unlock a customer."""
     customer = await PoolService(session, actor).set_lock(customer_id, body.locked)
-    return _detail_out(await CustomerService(session, actor).detail(customer.id))
+    service = CustomerService(session, actor)
+    return await detail_out(service, await service.detail(customer.id))
 
 
 @router.get("/settings/pool-rules", operation_id="get_pool_rules", response_model=PoolRules)
@@ -264,3 +268,113 @@ async def put_pool_rules(
         current["by_user"] = {str(user): sent(limits) for user, limits in body.by_user.items()}
     await settings_repo.put(session, POOL_RULES, current)
     return current
+
+
+class RecycleIn(Input):
+    dry_run: bool = Field(True, description="list who would be recycled, changing nothing")
+
+
+class DueCustomer(Output):
+    customer_id: UUID
+    name: str
+    owner_id: UUID
+    due_at: datetime
+    rule: str
+
+
+class RecycleOut(Output):
+    dry_run: bool
+    count: int
+    reminded: int = Field(description="owners' customers newly within the reminder period")
+    customers: list[DueCustomer] = Field(description="dry run: who would go (first 1,000)")
+    by_owner: dict[str, int] = Field(description="run: previous owner → customers recycled")
+
+
+class RecycleRules(Output):
+    no_deal_days: int | None = Field(
+        description="recycle a customer with no won deal this many days after the claim; null: off"
+    )
+    remind_days_before: int = Field(description="owners are reminded this many days before")
+
+
+class RecycleRulesIn(Input):
+    no_deal_days: int | None = Field(None, ge=1, le=3650)
+    remind_days_before: int | None = Field(None, ge=0, le=90)
+
+
+@router.post("/customers/recycle", operation_id="recycle_customers", response_model=RecycleOut)
+async def recycle_customers(
+    body: RecycleIn, session: Session, _: Annotated[Actor, Depends(Authorize("setting", "update"))]
+) -> dict[str, Any]:
+    """Run customer recycling now (admins; the worker runs it nightly at CRM_RECYCLE_AT China
+    time). Tier days apply per customer tier (settings: customer tiers); the no-deal rule and the
+    reminder notice are the recycle rules. Idempotent: a second run right after finds nothing."""
+    run = await CustomerRecyclingService(session).run(dry_run=body.dry_run)
+    return {
+        "dry_run": run.dry_run,
+        "count": run.count,
+        "reminded": run.reminded,
+        "customers": [
+            {"customer_id": r.id, "name": r.name, "owner_id": r.owner_id, "due_at": r.due_at, "rule": r.rule}
+            for r in run.preview
+        ],
+        "by_owner": {str(owner): n for owner, n in run.by_owner},
+    }
+
+
+@router.get("/settings/recycle-rules", operation_id="get_recycle_rules", response_model=RecycleRules)
+async def get_recycle_rules(
+    session: Session, _: Annotated[Actor, Depends(Authorize("setting", "read"))]
+) -> dict[str, Any]:
+    return await recycle_rules(session)
+
+
+@router.put("/settings/recycle-rules", operation_id="update_recycle_rules", response_model=RecycleRules)
+async def put_recycle_rules(
+    body: RecycleRulesIn, session: Session, actor: Annotated[Actor, Depends(Authorize("setting", "update"))]
+) -> dict[str, Any]:
+    """Fields left out keep their value; `no_deal_days: null` turns the no-deal rule off."""
+    current = {**await recycle_rules(session), **body.model_dump(exclude_unset=True)}
+    if current["remind_days_before"] is None:
+        current["remind_days_before"] = 3
+    await settings_repo.put(session, RECYCLE_RULES, current)
+    after_commit(session, actor.access.reference_changed)  # "days until recycle" use the rules
+    return current
+
+
+class LostRow(Output):
+    owner: NamedRef
+    how: Literal["release", "recycle", "transfer"]
+    rule: str | None
+    count: int
+
+
+@router.get("/analytics/lost-customers", operation_id="lost_customers", response_model=Items[LostRow])
+async def lost_customers(
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("customer", "read"))],
+    from_: Annotated[datetime, Query(alias="from")],
+    to: datetime,
+) -> dict[str, Any]:
+    """遗失看板: how many customers the caller (a rep) or the people they manage lost in the
+    period, how (released, recycled, transferred) and by which rule."""
+    org = actor.access.org
+    scope = actor.scope
+    if scope.level is ScopeLevel.ALL:
+        users = list(org.users)
+    elif scope.level is ScopeLevel.OWN:
+        users = [actor.user_id]
+    else:
+        users = sorted(scope.team_user_ids | {u for u in org.users if org.zones_of(u) & set(scope.zone_ids)})
+    rows = await repo.lost_by(session, users, from_, to)
+    return {
+        "items": [
+            {
+                "owner": {"id": r[0], "name": org.users[r[0]].display_name if r[0] in org.users else "—"},
+                "how": r[1],
+                "rule": r[2],
+                "count": int(r[3]),
+            }
+            for r in rows
+        ]
+    }

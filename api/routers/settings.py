@@ -13,6 +13,7 @@ from api.deps import Authorize, Session
 from api.routing import TransactionalRoute
 from api.schemas import Input, Items, Output
 from repositories import settings as settings_repo
+from repositories.db import after_commit
 from services.context import Actor
 from services.lead_reference import lead_reference_changed
 from services.lead_settings import LeadSettingsService, lead_rules, scoring_as_dict, scoring_rules
@@ -194,8 +195,9 @@ async def list_tiers(  # reference data for every customer form and filter: cust
 async def update_tier(
     body: TierUpdate,
     session: Session,
-    _: Annotated[Actor, Depends(Authorize("setting", "update"))],
+    actor: Annotated[Actor, Depends(Authorize("setting", "update"))],
     code: Annotated[str, Path(pattern=r"^[A-Z]$")],
 ) -> TierOut:
     tier = await SettingsService(session).update_tier(code, body.model_dump(exclude_unset=True))
+    after_commit(session, actor.access.reference_changed)  # "days until recycle" use the tier days
     return TierOut.model_validate(tier)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
+from arq import create_pool
 from sqlalchemy import select, update
 
 from repositories.db import unit_of_work
 from repositories.models import Customer, OwnershipEvent, SalesZone
+from worker.settings import redis_settings
 
 CUSTOMERS = "/api/v1/customers"
 
@@ -184,3 +187,117 @@ async def test_allocation_is_even_and_within_the_weekly_quota(app, client, facto
         headers=reps[1].headers,
     )
     assert rep_try.status_code == 403
+
+
+async def test_recycling_by_tier_is_set_based_idempotent_and_reminds_once(app, client, factory) -> None:  # noqa: ANN001
+    zone = await factory.zone()
+    team = await factory.team(zone)
+    rep = await factory.user("sales_rep", team=team)
+    admin = await factory.admin()
+    stale, fresh, locked, soon, no_tier = [await factory.customer(rep) for _ in range(5)]
+    now = datetime.now(UTC)
+    async with unit_of_work(app.state.ctx.sessions) as s:
+        for c, tier, last in (
+            (stale, "C", now - timedelta(days=8)),  # C: 7 days → due
+            (fresh, "C", now - timedelta(days=2)),
+            (locked, "E", now - timedelta(days=30)),  # due, but locked
+            (soon, "A", now - timedelta(days=28)),  # A: 30 days → due in 2 days: reminded
+            (no_tier, None, now - timedelta(days=60)),  # no tier: only the no-deal rule applies
+        ):
+            await s.execute(
+                update(Customer)
+                .where(Customer.id == c["id"])
+                .values(tier=tier, last_followed_up_at=last, claimed_at=now - timedelta(days=10))
+            )
+    await client.post(f"{CUSTOMERS}/{locked['id']}/lock", json={"locked": True}, headers=rep.headers)
+
+    dry = (await client.post(f"{CUSTOMERS}/recycle", json={"dry_run": True}, headers=admin.headers)).json()
+    assert [c["customer_id"] for c in dry["customers"]] == [stale["id"]]
+    assert dry["customers"][0]["rule"] == "tier C: not followed up within 7 days"
+    async with app.state.ctx.sessions() as s:
+        assert (await s.get(Customer, stale["id"])).owner_id == rep.id  # type: ignore[union-attr]
+
+    run = (await client.post(f"{CUSTOMERS}/recycle", json={"dry_run": False}, headers=admin.headers)).json()
+    assert (run["count"], run["by_owner"], run["reminded"]) == (1, {str(rep.id): 1}, 1)
+    async with app.state.ctx.sessions() as s:
+        moved = await s.get(Customer, stale["id"])
+        assert moved is not None and moved.owner_id is None and moved.recycle_count == 1
+        assert moved.previous_owner_id == rep.id and moved.pool_id is not None
+        event = await s.scalar(select(OwnershipEvent).where(OwnershipEvent.kind == "recycle"))
+        assert event is not None and event.rule == "tier C: not followed up within 7 days"
+    again = (await client.post(f"{CUSTOMERS}/recycle", json={"dry_run": False}, headers=admin.headers)).json()
+    assert (again["count"], again["reminded"]) == (0, 0)  # nothing twice, no repeated reminder
+    notes = (await client.get("/api/v1/notifications", headers=rep.headers)).json()["items"]
+    assert sorted(n["kind"] for n in notes) == ["customer_recycled", "recycle_reminder"]
+
+    # the no-deal rule: 90 days after the claim by default, off with null
+    async with unit_of_work(app.state.ctx.sessions) as s:
+        await s.execute(
+            update(Customer).where(Customer.id == no_tier["id"]).values(claimed_at=now - timedelta(days=91))
+        )
+    r = await client.put("/api/v1/settings/recycle-rules", json={"no_deal_days": None}, headers=admin.headers)
+    assert r.json() == {"no_deal_days": None, "remind_days_before": 3}
+    assert (await client.post(f"{CUSTOMERS}/recycle", json={}, headers=admin.headers)).json()["count"] == 0
+    await client.put("/api/v1/settings/recycle-rules", json={"no_deal_days": 90}, headers=admin.headers)
+    dry = (await client.post(f"{CUSTOMERS}/recycle", json={}, headers=admin.headers)).json()
+    assert [(c["customer_id"], c["rule"]) for c in dry["customers"]] == [
+        (no_tier["id"], "no won deal within 90 days of the claim")
+    ]
+    lost = (
+        await client.get(
+            "/api/v1/analytics/lost-customers",
+            params={
+                "from": (now - timedelta(days=1)).isoformat(),
+                "to": (now + timedelta(days=1)).isoformat(),
+            },
+            headers=rep.headers,
+        )
+    ).json()["items"]
+    assert [(x["how"], x["rule"], x["count"]) for x in lost] == [
+        ("recycle", "tier C: not followed up within 7 days", 1)
+    ]
+
+
+async def test_recycling_runs_in_the_worker(app, client, factory, settings) -> None:  # noqa: ANN001
+    from tests.api.test_lead_import import run_worker
+
+    zone = await factory.zone()
+    rep = await factory.user("sales_rep", team=await factory.team(zone))
+    c = await factory.customer(rep)
+    async with unit_of_work(app.state.ctx.sessions) as s:
+        await s.execute(
+            update(Customer)
+            .where(Customer.id == c["id"])
+            .values(tier="E", last_followed_up_at=datetime.now(UTC) - timedelta(days=4))
+        )
+    pool = await create_pool(redis_settings(settings.redis_url))
+    try:
+        await pool.enqueue_job("recycle_customers")
+    finally:
+        await pool.aclose()
+    await run_worker(settings)
+    async with app.state.ctx.sessions() as s:
+        assert (await s.get(Customer, c["id"])).owner_id is None  # type: ignore[union-attr]
+
+
+async def test_customers_show_when_they_would_be_recycled(app, client, factory) -> None:  # noqa: ANN001
+    rep = await factory.user("sales_rep", team=await factory.team(await factory.zone()))
+    admin = await factory.admin()
+    c = await factory.customer(rep)
+    followed = datetime(2026, 1, 10, tzinfo=UTC)
+    async with unit_of_work(app.state.ctx.sessions) as s:
+        await s.execute(
+            update(Customer)
+            .where(Customer.id == c["id"])
+            .values(tier="B", last_followed_up_at=followed, claimed_at=datetime(2026, 1, 1, tzinfo=UTC))
+        )
+    detail = (await client.get(f"{CUSTOMERS}/{c['id']}", headers=rep.headers)).json()
+    assert detail["recycle_due_at"].startswith("2026-01-25")  # B: 15 days after the follow-up
+    await client.patch("/api/v1/customer-tiers/B", json={"no_follow_up_days": 60}, headers=admin.headers)
+    listed = (await client.get(CUSTOMERS, headers=rep.headers)).json()["items"]
+    assert listed[0]["recycle_due_at"].startswith("2026-03-11")  # tier changed: 60 days
+    await client.put("/api/v1/settings/recycle-rules", json={"no_deal_days": 30}, headers=admin.headers)
+    listed = (await client.get(CUSTOMERS, headers=rep.headers)).json()["items"]
+    assert listed[0]["recycle_due_at"].startswith("2026-01-31")  # no deal 30 days after the claim
+    locked = await client.post(f"{CUSTOMERS}/{c['id']}/lock", json={"locked": True}, headers=rep.headers)
+    assert locked.json()["recycle_due_at"] is None

@@ -26,6 +26,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/lost-customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lost Customers
+         * @description 遗失看板: how many customers the caller (a rep) or the people they manage lost in the
+         *     period, how (released, recycled, transferred) and by which rule.
+         */
+        get: operations["lost_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -332,6 +353,28 @@ export interface paths {
         get: operations["export_customers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/recycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recycle Customers
+         * @description Run customer recycling now (admins; the worker runs it nightly at CRM_RECYCLE_AT China
+         *     time). Tier days apply per customer tier (settings: customer tiers); the no-deal rule and the
+         *     reminder notice are the recycle rules. Idempotent: a second run right after finds nothing.
+         */
+        post: operations["recycle_customers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1378,6 +1421,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/recycle-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Recycle Rules */
+        get: operations["get_recycle_rules"];
+        /**
+         * Put Recycle Rules
+         * @description Fields left out keep their value; `no_deal_days: null` turns the no-deal rule off.
+         */
+        put: operations["update_recycle_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tag-categories": {
         parameters: {
             query?: never;
@@ -2101,6 +2165,11 @@ export interface components {
             /** City Code */
             city_code: string | null;
             /**
+             * Claimed At
+             * @description since when the current owner has the customer
+             */
+            claimed_at: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2120,6 +2189,11 @@ export interface components {
             last_followed_up_at: string | null;
             /** Level */
             level: string;
+            /**
+             * Locked At
+             * @description locked customers are exempt from recycling
+             */
+            locked_at: string | null;
             /** Mobile */
             mobile: string | null;
             /** Name */
@@ -2127,6 +2201,11 @@ export interface components {
             owner: components["schemas"]["UserRef"] | null;
             /** Province Code */
             province_code: string | null;
+            /**
+             * Recycle Due At
+             * @description when the customer goes back to the pool unless followed up (or won) first; null: not owned, locked, or under no rule
+             */
+            recycle_due_at: string | null;
             /** Short Name */
             short_name: string | null;
             /** Tags */
@@ -2228,6 +2307,11 @@ export interface components {
              * @description times the customer went back to a pool by recycling
              */
             recycle_count: number;
+            /**
+             * Recycle Due At
+             * @description when the customer goes back to the pool unless followed up (or won) first; null: not owned, locked, or under no rule
+             */
+            recycle_due_at: string | null;
             /** Short Name */
             short_name: string | null;
             /** Size */
@@ -2383,6 +2467,28 @@ export interface components {
             assigned: {
                 [key: string]: string[];
             };
+        };
+        /** DueCustomer */
+        DueCustomer: {
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Name */
+            name: string;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+            /** Rule */
+            rule: string;
         };
         /**
          * ExportFormat
@@ -2649,6 +2755,11 @@ export interface components {
         Items_LeadOut_: {
             /** Items */
             items: components["schemas"]["LeadOut"][];
+        };
+        /** Items[LostRow] */
+        Items_LostRow_: {
+            /** Items */
+            items: components["schemas"]["LostRow"][];
         };
         /** Items[MembershipOut] */
         Items_MembershipOut_: {
@@ -3252,6 +3363,19 @@ export interface components {
             /** Locked */
             locked: boolean;
         };
+        /** LostRow */
+        LostRow: {
+            /** Count */
+            count: number;
+            /**
+             * How
+             * @enum {string}
+             */
+            how: "release" | "recycle" | "transfer";
+            owner: components["schemas"]["NamedRef"];
+            /** Rule */
+            rule: string | null;
+        };
         /** MarkReadIn */
         MarkReadIn: {
             /**
@@ -3650,23 +3774,25 @@ export interface components {
             /** D */
             D?: number | null;
         };
-        /** RecycleIn */
-        RecycleIn: {
+        /** RecycleRules */
+        RecycleRules: {
             /**
-             * Dry Run
-             * @description list what would be recycled without changing anything
-             * @default true
+             * No Deal Days
+             * @description recycle a customer with no won deal this many days after the claim; null: off
              */
-            dry_run?: boolean;
+            no_deal_days: number | null;
+            /**
+             * Remind Days Before
+             * @description owners are reminded this many days before
+             */
+            remind_days_before: number;
         };
-        /** RecycleOut */
-        RecycleOut: {
-            /** Count */
-            count: number;
-            /** Dry Run */
-            dry_run: boolean;
-            /** Leads */
-            leads: components["schemas"]["RecycledLead"][];
+        /** RecycleRulesIn */
+        RecycleRulesIn: {
+            /** No Deal Days */
+            no_deal_days?: number | null;
+            /** Remind Days Before */
+            remind_days_before?: number | null;
         };
         /** RecycledLead */
         RecycledLead: {
@@ -4176,6 +4302,57 @@ export interface components {
             /** Weekly Quota */
             weekly_quota?: number;
         };
+        /** RecycleIn */
+        api__routers__leads__RecycleIn: {
+            /**
+             * Dry Run
+             * @description list what would be recycled without changing anything
+             * @default true
+             */
+            dry_run?: boolean;
+        };
+        /** RecycleOut */
+        api__routers__leads__RecycleOut: {
+            /** Count */
+            count: number;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Leads */
+            leads: components["schemas"]["RecycledLead"][];
+        };
+        /** RecycleIn */
+        api__routers__pools__RecycleIn: {
+            /**
+             * Dry Run
+             * @description list who would be recycled, changing nothing
+             * @default true
+             */
+            dry_run?: boolean;
+        };
+        /** RecycleOut */
+        api__routers__pools__RecycleOut: {
+            /**
+             * By Owner
+             * @description run: previous owner → customers recycled
+             */
+            by_owner: {
+                [key: string]: number;
+            };
+            /** Count */
+            count: number;
+            /**
+             * Customers
+             * @description dry run: who would go (first 1,000)
+             */
+            customers: components["schemas"]["DueCustomer"][];
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Reminded
+             * @description owners' customers newly within the reminder period
+             */
+            reminded: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -4208,6 +4385,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LeadBoard"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lost_customers: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_LostRow_"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
@@ -5921,6 +6157,75 @@ export interface operations {
             };
             /** @description Your role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recycle_customers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__routers__pools__RecycleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__routers__pools__RecycleOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8409,7 +8714,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RecycleIn"];
+                "application/json": components["schemas"]["api__routers__leads__RecycleIn"];
             };
         };
         responses: {
@@ -8419,7 +8724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RecycleOut"];
+                    "application/json": components["schemas"]["api__routers__leads__RecycleOut"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
@@ -11260,6 +11565,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PoolRules"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_recycle_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecycleRules"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_recycle_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecycleRulesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecycleRules"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */

@@ -1,0 +1,110 @@
+"""Customer recycling (回收, seed 004 客户分层管理): owned customers not followed up within their
+tier's days (A 30 / B 15 / C 7 / D 7 / E 3 by default), or with no won deal within M days of
+being claimed (default 90), go back to their zone's pool. Locked customers are exempt.
+
+The run is one set-based statement (repositories/recycling.py): idempotent and safe to
+interrupt — a run killed midway leaves whole rows moved or not, and the next run finishes the
+rest. Each recycle is an ownership event (customer, previous owner, rule, time): the data of
+the lost-customer board. Owners are reminded `remind_days_before` days ahead, once per customer
+and due date, and told afterwards how many they lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.customers import recycle_due_at
+from repositories import recycling as repo
+from repositories import settings as settings_repo
+from services.authz import AccessControl
+from services.notifications import notify
+
+RECYCLE_RULES = "recycle_rules"
+PREVIEW_LIMIT = 1000
+
+
+async def recycle_rules(session: AsyncSession) -> dict[str, Any]:
+    row = await settings_repo.get(session, RECYCLE_RULES)
+    value = row.value if row else {}
+    no_deal = value.get("no_deal_days", 90)
+    return {
+        "no_deal_days": int(no_deal) if no_deal is not None else None,
+        "remind_days_before": int(value.get("remind_days_before", 3)),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RecycleClock:
+    """What "days until recycle" needs: each tier's days and the no-deal days (cached per
+    process; tier and rule changes announce themselves)."""
+
+    tier_days: dict[str, int]
+    no_deal_days: int | None
+
+    def due(self, customer: Any) -> datetime | None:
+        return recycle_due_at(
+            owned=customer.owner_id is not None,
+            locked=customer.locked_at is not None,
+            tier_days=self.tier_days.get(customer.tier) if customer.tier else None,
+            last_followed_up_at=customer.last_followed_up_at,
+            claimed_at=customer.claimed_at,
+            created_at=customer.created_at,
+            no_deal_days=self.no_deal_days,
+        )
+
+
+async def recycle_clock(session: AsyncSession, access: AccessControl) -> RecycleClock:
+    async def load() -> RecycleClock:
+        tiers = await settings_repo.tiers(session)
+        rules = await recycle_rules(session)
+        return RecycleClock({t.code: t.no_follow_up_days for t in tiers}, rules["no_deal_days"])
+
+    clock: RecycleClock = await access.reference("recycle_clock", load)
+    return clock
+
+
+@dataclass(frozen=True, slots=True)
+class RecycleRun:
+    count: int
+    by_owner: list[tuple[uuid.UUID, int]]
+    preview: list[Any]  # dry run: (id, owner_id, name, due_at, rule) rows
+    reminded: int
+    dry_run: bool
+
+
+class CustomerRecyclingService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def run(self, now: datetime | None = None, dry_run: bool = False) -> RecycleRun:
+        now = now or datetime.now(UTC)
+        rules = await recycle_rules(self.session)
+        if dry_run:
+            rows = await repo.preview(self.session, now, rules["no_deal_days"], PREVIEW_LIMIT)
+            return RecycleRun(len(rows), [], rows, 0, True)
+        moved = await repo.recycle(self.session, now, rules["no_deal_days"], f"recycle:{now.isoformat()}")
+        for owner, n in moved:
+            notify(
+                self.session,
+                owner,
+                "customer_recycled",
+                f"{n} 个客户已回收到公海 / {n} of your customers went back to the pool",
+                "未按规则跟进或成交 / not followed up or won in time",
+            )
+        reminded = await repo.remind(self.session, now, rules["no_deal_days"], rules["remind_days_before"])
+        for owner, n in reminded:
+            notify(
+                self.session,
+                owner,
+                "recycle_reminder",
+                f"{n} 个客户将在 {rules['remind_days_before']} 天内回收 / "
+                f"{n} customers go back to the pool within {rules['remind_days_before']} days",
+                "请尽快跟进 / follow them up to keep them",
+            )
+        await self.session.flush()
+        return RecycleRun(sum(n for _, n in moved), moved, [], sum(n for _, n in reminded), False)
