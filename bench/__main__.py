@@ -107,6 +107,12 @@ async def _main(args: argparse.Namespace) -> int:
         profile = _py_spy if args.profile else None
         results += await run_ingest(url, args.redis_url, args.http_seconds, args.connections, profile=profile)
 
+    if selected("recycle.customers"):
+        from bench.recycle import run_recycle_bench
+
+        print("recycling benchmark (the nightly customer recycling, rolled back afterwards):")
+        results += await run_recycle_bench(url)
+
     if selected("import.leads"):
         from bench.imports import run_import_bench
 

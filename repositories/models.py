@@ -10,9 +10,9 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Computed,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Identity,
     Index,
@@ -290,13 +290,19 @@ class Customer(Versioned, Base):
     id: Mapped[uuid.UUID] = _uuid_pk()
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # crm_bigrams(name) and crm_company_key(name), set by the customers_name_keys trigger when
+    # the name is written (never by the application)
     name_bigrams: Mapped[list[str]] = mapped_column(
-        ARRAY(Text), Computed("crm_bigrams(name)", persisted=True), nullable=True, deferred=True
+        ARRAY(Text),
+        nullable=True,
+        deferred=True,
+        server_default=FetchedValue(),
+        server_onupdate=FetchedValue(),
     )
     # the normalised company name (domain.leads.normalize_company_name, in SQL): leads match
     # existing customers on it
     name_key: Mapped[str | None] = mapped_column(
-        Text, Computed("crm_company_key(name)", persisted=True), nullable=True, deferred=True
+        Text, nullable=True, deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
     )
     short_name: Mapped[str | None] = mapped_column(String(100))
     industry: Mapped[str | None] = mapped_column(String(100))
