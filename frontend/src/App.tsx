@@ -19,6 +19,7 @@ import { LeadImportPage } from "./pages/leads/LeadImportPage";
 import { LeadListPage } from "./pages/leads/LeadListPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { PoolPage } from "./pages/pools/PoolPage";
 import { DepartmentsPage } from "./pages/org/DepartmentsPage";
 import { SalesZonesPage } from "./pages/org/SalesZonesPage";
 import { TeamsPage } from "./pages/org/TeamsPage";
@@ -28,6 +29,7 @@ import { ChannelsPage } from "./pages/settings/ChannelsPage";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage";
 import { CustomerRulesPage } from "./pages/settings/CustomerRulesPage";
 import { LeadRulesPage } from "./pages/settings/LeadRulesPage";
+import { PoolRulesPage } from "./pages/settings/PoolRulesPage";
 import { RolesPage } from "./pages/settings/RolesPage";
 import { makeQueryClient } from "./queryClient";
 
@@ -56,6 +58,7 @@ export function AppRoutes() {
           <Route path="customers/new" element={<Allowed resource="customer" action="create"><CustomerFormPage /></Allowed>} />
           <Route path="customers/:id" element={<Allowed resource="customer" action="read"><CustomerDetailPage /></Allowed>} />
           <Route path="customers/:id/edit" element={<Allowed resource="customer" action="update"><CustomerFormPage /></Allowed>} />
+          <Route path="pools" element={<Allowed resource="pool" action="read"><PoolPage /></Allowed>} />
           <Route path="leads" element={<Allowed resource="lead" action="read"><LeadListPage /></Allowed>} />
           <Route path="leads/board" element={<Allowed resource="lead" action="read"><LeadBoardRoute /></Allowed>} />
           <Route path="leads/import" element={<Allowed resource="lead" action="import"><LeadImportPage /></Allowed>} />
@@ -67,6 +70,7 @@ export function AppRoutes() {
           <Route path="org/users" element={<Allowed resource="user" action="read"><UsersPage /></Allowed>} />
           <Route path="settings/customer-rules" element={<Allowed resource="setting" action="read"><CustomerRulesPage /></Allowed>} />
           <Route path="settings/lead-rules" element={<Allowed resource="setting" action="read"><LeadRulesPage /></Allowed>} />
+          <Route path="settings/pool-rules" element={<Allowed resource="setting" action="read"><PoolRulesPage /></Allowed>} />
           <Route path="settings/assignment-rules" element={<Allowed resource="assignment_rule" action="read"><AssignmentRulesPage /></Allowed>} />
           <Route path="settings/channels" element={<Allowed resource="channel" action="read"><ChannelsPage /></Allowed>} />
           <Route path="settings/roles" element={<Allowed resource="role" action="manage"><RolesPage /></Allowed>} />

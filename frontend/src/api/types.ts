@@ -114,3 +114,14 @@ export type LeadRulesUpdate = Body<P["/api/v1/settings/lead-rules"]["put"]>;
 export type LeadScoring = Ok<P["/api/v1/settings/lead-scoring"]["get"]>;
 export type LeadScoringUpdate = Body<P["/api/v1/settings/lead-scoring"]["put"]>;
 export type Notification = Ok<P["/api/v1/notifications"]["get"]>["items"][number];
+
+export type Pool = Ok<P["/api/v1/pools"]["get"]>["items"][number];
+export type PoolIn = Body<P["/api/v1/pools"]["post"]>;
+export type PoolCustomerPage = Ok<P["/api/v1/pools/{pool_id}/customers"]["get"]>;
+export type PoolCustomer = PoolCustomerPage["items"][number];
+export type PoolCustomerQuery = Query<P["/api/v1/pools/{pool_id}/customers"]["get"]>;
+export type AllocateIn = Body<P["/api/v1/pools/{pool_id}/allocate"]["post"]>;
+export type AllocateOut = Ok<P["/api/v1/pools/{pool_id}/allocate"]["post"]>;
+export type PoolRules = Ok<P["/api/v1/settings/pool-rules"]["get"]>;
+export type PoolRulesUpdate = Body<P["/api/v1/settings/pool-rules"]["put"]>;
+export type PoolLimits = PoolRules["defaults"];

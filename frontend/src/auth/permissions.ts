@@ -16,9 +16,10 @@ export type Resource =
   | "setting"
   | "lead"
   | "channel"
-  | "assignment_rule";
+  | "assignment_rule"
+  | "pool";
 
-export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch" | "claim" | "import";
+export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch" | "claim" | "import" | "allocate";
 
 /** True when the user's roles grant `action` on `resource` at any data scope. */
 export function can(perms: Permissions | undefined | null, resource: Resource, action: Action): boolean {

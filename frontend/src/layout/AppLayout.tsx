@@ -17,6 +17,8 @@ import {
   ImportOutlined,
   SlidersOutlined,
   FundOutlined,
+  CloudOutlined,
+  ControlOutlined,
 } from "@ant-design/icons";
 import { Button, Layout, Menu, Space, Typography, type MenuProps } from "antd";
 import type { ReactNode } from "react";
@@ -43,6 +45,8 @@ const ICONS: Record<string, ReactNode> = {
   "lead-board": <FundOutlined />,
   "lead-import": <ImportOutlined />,
   "lead-rules": <SlidersOutlined />,
+  pools: <CloudOutlined />,
+  "pool-rules": <ControlOutlined />,
 };
 
 export function SideMenu() {

@@ -95,6 +95,6 @@ describe("permission-aware menu", () => {
     expect(visibleMenu(repPerms).some((n) => isGroup(n) && n.key === "settings")).toBe(false);
     const perms = { ...repPerms, setting: { read: "all" } } as Me["permissions"];
     const settings = visibleMenu(perms).find((n) => isGroup(n) && n.key === "settings");
-    expect(settings && isGroup(settings) ? settings.children.map((c) => c.key) : []).toEqual(["customer-rules", "lead-rules"]);
+    expect(settings && isGroup(settings) ? settings.children.map((c) => c.key) : []).toEqual(["customer-rules", "lead-rules", "pool-rules"]);
   });
 });

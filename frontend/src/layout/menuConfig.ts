@@ -21,6 +21,7 @@ export type MenuNode = MenuEntry | MenuGroup;
 
 export const MENU: MenuNode[] = [
   { key: "customers", path: "/customers", label: "menu.customers", resource: "customer", action: "read", testId: "menu-customers" },
+  { key: "pools", path: "/pools", label: "menu.pools", resource: "pool", action: "read", testId: "menu-pools" },
   { key: "leads", path: "/leads", label: "menu.leads", resource: "lead", action: "read", testId: "menu-leads" },
   { key: "lead-board", path: "/leads/board", label: "menu.leadBoard", resource: "lead", action: "read", testId: "menu-lead-board" },
   { key: "lead-import", path: "/leads/import", label: "menu.leadImport", resource: "lead", action: "import", testId: "menu-lead-import" },
@@ -40,6 +41,7 @@ export const MENU: MenuNode[] = [
     children: [
       { key: "customer-rules", path: "/settings/customer-rules", label: "menu.customerRules", resource: "setting", action: "read", testId: "menu-customer-rules" },
       { key: "lead-rules", path: "/settings/lead-rules", label: "menu.leadRules", resource: "setting", action: "read", testId: "menu-lead-rules" },
+      { key: "pool-rules", path: "/settings/pool-rules", label: "menu.poolRules", resource: "setting", action: "read", testId: "menu-pool-rules" },
       { key: "assignment-rules", path: "/settings/assignment-rules", label: "menu.assignmentRules", resource: "assignment_rule", action: "read", testId: "menu-assignment-rules" },
       { key: "channels", path: "/settings/channels", label: "menu.channels", resource: "channel", action: "read", testId: "menu-channels" },
       { key: "roles", path: "/settings/roles", label: "menu.roles", resource: "role", action: "manage", testId: "menu-roles" },

@@ -47,11 +47,17 @@ export function fakeApi(handler: Handler): Seen[] {
   return seen;
 }
 
-/** Renders `element` at `path` (route patterns) opened at `url`, for a user with `permissions`. */
-export function renderPage(element: ReactNode, opts: { url: string; path: string | string[]; permissions: Me["permissions"] }) {
+/**
+ * Renders `element` at `path` (route patterns) opened at `url`, for a user with `permissions`
+ * (and `user`'s fields over the default signed-in user u1).
+ */
+export function renderPage(
+  element: ReactNode,
+  opts: { url: string; path: string | string[]; permissions: Me["permissions"]; user?: Partial<Me["user"]> },
+) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const me = {
-    user: { id: "u1", username: "rep", display_name: "Rep", is_active: true, zone_ids: [] },
+    user: { id: "u1", username: "rep", display_name: "Rep", is_active: true, zone_ids: [], ...opts.user },
     roles: [],
     permissions: opts.permissions,
   } as unknown as Me;

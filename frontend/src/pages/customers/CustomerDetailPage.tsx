@@ -1,4 +1,4 @@
-import { DeleteOutlined, EditOutlined } from "@ant-design/icons";
+import { DeleteOutlined, EditOutlined, LockOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Descriptions, Popconfirm, Result, Space, Spin, Tabs, Tag, Typography } from "antd";
 import { useMemo, type ReactNode } from "react";
@@ -16,6 +16,7 @@ import type { MessageKey } from "../../i18n/messages";
 import { NotFoundPage } from "../NotFoundPage";
 import { AuditTab } from "./AuditTab";
 import { ContactsSection } from "./ContactsSection";
+import { LockCustomerButton, ReleaseCustomerButton } from "./CustomerPoolActions";
 import { customerKey, fetchCustomer, retryUnlessClientError } from "./customerQueries";
 import { FollowUpTimeline } from "./FollowUpTimeline";
 import { TagsEditor } from "./TagsEditor";
@@ -78,6 +79,8 @@ function Profile({ customer }: { customer: Customer }) {
     ["customer.zone", c.zone?.name],
     ["customer.contactCount", c.contact_count],
     ["customer.lastFollowedUpAt", fmtDateTime(c.last_followed_up_at)],
+    ["customer.claimedAt", c.claimed_at ? <span data-testid="customer-claimed-at">{fmtDateTime(c.claimed_at)}</span> : null],
+    ["customer.recycleCount", <span data-testid="customer-recycle-count">{c.recycle_count}</span>],
     ["common.createdAt", fmtDateTime(c.created_at)],
     ["common.updatedAt", fmtDateTime(c.updated_at)],
   ];
@@ -151,11 +154,23 @@ export function CustomerDetailPage() {
                   {tierName.get(c.tier) ?? `${t("customer.tier")} ${c.tier}`}
                 </Tag>
               )}
+              {c.locked_at && (
+                <Tag color="purple" icon={<LockOutlined />} data-testid="customer-locked" title={fmtDateTime(c.locked_at)}>
+                  {t("customer.locked")}
+                </Tag>
+              )}
+              {!c.owner && c.pool_id && (
+                <Tag color="gold" data-testid="customer-in-pool">
+                  {t("customer.inPool")}
+                </Tag>
+              )}
             </Space>
             <TagsEditor customerId={c.id} tags={c.tags ?? []} />
           </Space>
           <Space>
             <Button onClick={() => navigate("/customers")}>{t("common.back")}</Button>
+            {c.owner && can("customer", "update") && <LockCustomerButton customerId={c.id} locked={Boolean(c.locked_at)} />}
+            {c.owner && can("customer", "update") && <ReleaseCustomerButton customerId={c.id} onReleased={() => navigate(can("pool", "read") ? "/pools" : "/customers")} />}
             {can("customer", "update") && (
               <Button icon={<EditOutlined />} onClick={() => navigate(`/customers/${c.id}/edit`)} data-testid="customer-edit">
                 {t("common.edit")}

@@ -1,0 +1,86 @@
+/** Public pool (公海) actions on an owned customer: release it to the pool, lock / unlock it. */
+import { LockOutlined, UnlockOutlined } from "@ant-design/icons";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { App, Button, Form, Input, Modal } from "antd";
+import { useState } from "react";
+import { api, unwrap } from "../../api/client";
+import { useApiError } from "../../components/useApiError";
+import { useT } from "../../i18n/context";
+import { customerKey } from "./customerQueries";
+
+/** 释放到公海: gives the customer back to its zone's pool, with a reason. */
+export function ReleaseCustomerButton({ customerId, onReleased }: { customerId: string; onReleased: () => void }) {
+  const t = useT();
+  const report = useApiError();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [form] = Form.useForm<{ reason: string }>();
+  const release = useMutation({
+    mutationFn: (v: { reason: string }) =>
+      unwrap(api.POST("/api/v1/customers/{customer_id}/release", { params: { path: { customer_id: customerId } }, body: { reason: v.reason.trim() } })),
+    onSuccess: () => {
+      message.success(t("customer.released"));
+      setOpen(false);
+      // leave first: the owner may no longer see the customer, its page must not refetch
+      onReleased();
+      qc.removeQueries({ queryKey: customerKey(customerId) });
+      void qc.invalidateQueries({ queryKey: ["customers"] });
+      void qc.invalidateQueries({ queryKey: ["pools"] });
+    },
+    onError: (e) => report(e, { form }),
+  });
+  return (
+    <>
+      <Button danger onClick={() => setOpen(true)} data-testid="customer-release">
+        {t("customer.release")}
+      </Button>
+      <Modal
+        open={open}
+        title={t("customer.releaseTitle")}
+        onCancel={() => setOpen(false)}
+        onOk={() => form.submit()}
+        confirmLoading={release.isPending}
+        okText={t("customer.release")}
+        cancelText={t("common.cancel")}
+        okButtonProps={{ danger: true, "data-testid": "customer-release-ok" }}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" preserve={false} clearOnDestroy onFinish={(v) => release.mutate(v)}>
+          <Form.Item name="reason" label={t("customer.releaseReason")} extra={t("customer.releaseHint")} rules={[{ required: true, whitespace: true, max: 500 }]}>
+            <Input.TextArea rows={3} maxLength={500} data-testid="customer-release-reason" />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </>
+  );
+}
+
+/** 锁定 / 解锁: a locked customer is exempt from recycling (within the locked-customer cap). */
+export function LockCustomerButton({ customerId, locked }: { customerId: string; locked: boolean }) {
+  const t = useT();
+  const report = useApiError();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const lock = useMutation({
+    mutationFn: (next: boolean) =>
+      unwrap(api.POST("/api/v1/customers/{customer_id}/lock", { params: { path: { customer_id: customerId } }, body: { locked: next } })),
+    onSuccess: (c) => {
+      message.success(c.locked_at ? t("customer.lockDone") : t("customer.unlockDone"));
+      void qc.invalidateQueries({ queryKey: customerKey(customerId) });
+    },
+    onError: (e) => report(e),
+  });
+  return (
+    <Button
+      icon={locked ? <UnlockOutlined /> : <LockOutlined />}
+      loading={lock.isPending}
+      onClick={() => lock.mutate(!locked)}
+      data-testid="customer-lock"
+      data-locked={locked}
+      title={t("customer.lockHint")}
+    >
+      {locked ? t("customer.unlock") : t("customer.lock")}
+    </Button>
+  );
+}
