@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from repositories.models import Customer, OwnershipEvent, Pool, SalesZone, table
+from repositories.models import Customer, Lead, OwnershipEvent, Pool, SalesZone, table
 from repositories.pagination import keyset, page
 
 
@@ -242,3 +242,51 @@ async def lost_by(
         .order_by(func.count().desc())
     )
     return list((await session.execute(stmt)).all())
+
+
+async def transfer_customers(
+    session: AsyncSession,
+    from_user: uuid.UUID,
+    to_user: uuid.UUID,
+    zone_id: uuid.UUID | None,
+    ids: Sequence[uuid.UUID] | None,
+    now: datetime,
+) -> list[uuid.UUID]:
+    """Move the user's customers (all, or those of `ids` they own) to another in one UPDATE."""
+    stmt = (
+        update(Customer)
+        .where(Customer.owner_id == from_user)
+        .values(
+            owner_id=to_user,
+            previous_owner_id=from_user,
+            zone_id=func.coalesce(zone_id, Customer.zone_id),
+            claimed_at=now,
+            version=Customer.version + 1,
+            updated_at=now,
+        )
+        .returning(Customer.id)
+        .execution_options(synchronize_session=False)
+    )
+    if ids is not None:
+        stmt = stmt.where(Customer.id.in_(ids))
+    return list((await session.scalars(stmt)).all())
+
+
+async def transfer_leads(
+    session: AsyncSession,
+    from_user: uuid.UUID,
+    to_user: uuid.UUID,
+    customer_ids: Sequence[uuid.UUID] | None,
+    now: datetime,
+) -> list[uuid.UUID]:
+    """The user's open leads (all, or those of the moved customers) go along."""
+    stmt = (
+        update(Lead)
+        .where(Lead.owner_id == from_user, Lead.status.in_(("new", "contacted", "qualified")))
+        .values(owner_id=to_user, assigned_at=now, version=Lead.version + 1, updated_at=now)
+        .returning(Lead.id)
+        .execution_options(synchronize_session=False)
+    )
+    if customer_ids is not None:
+        stmt = stmt.where(Lead.customer_id.in_(customer_ids))
+    return list((await session.scalars(stmt)).all())

@@ -154,7 +154,7 @@ class PoolService:
                 f"{limits.reclaim_cooldown_days} days after that"
             )
         pool_id = customer.pool_id
-        zone = self._zone_of(user_id)
+        zone = self.zone_of(user_id)
         if not await repo.take(self.session, customer.id, user_id, zone, now):
             raise Conflict("another rep has already claimed this customer")
         await repo.record(
@@ -270,7 +270,7 @@ class PoolService:
             out[order[i % len(order)]].append(customer_id)
         pairs = [(c, u) for u, cs in out.items() for c in cs]
         now = datetime.now(UTC)
-        await repo.assign(self.session, pairs, {u: self._zone_of(u) for u in user_ids}, now)
+        await repo.assign(self.session, pairs, {u: self.zone_of(u) for u in user_ids}, now)
         await repo.record(
             self.session,
             [
@@ -301,7 +301,7 @@ class PoolService:
                 )
         return out
 
-    def _zone_of(self, user_id: uuid.UUID) -> uuid.UUID | None:
+    def zone_of(self, user_id: uuid.UUID) -> uuid.UUID | None:
         org = self.actor.access.org
         user = org.users.get(user_id)
         team = org.teams.get(user.team_id) if user and user.team_id else None
@@ -311,3 +311,78 @@ class PoolService:
         customer = await self.session.get(Customer, customer_id, populate_existing=True)
         assert customer is not None
         return customer
+
+
+class TransferService:
+    """A manager moves a rep's customers to another rep (someone leaves, territories change):
+    all of them or a chosen set, with their open leads. Set-based; each move is an ownership
+    event and audited; both reps are told."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    def _check(self, user_id: uuid.UUID, field: str, present: bool) -> None:
+        org = self.actor.access.org
+        user = org.users.get(user_id)
+        if user is None or (present and (not user.is_active or user.on_leave)):
+            raise FieldError(field, "no such active, present user" if present else "no such user")
+        scope = self.actor.scope
+        if scope.level is ScopeLevel.ALL:
+            return
+        if scope.level < ScopeLevel.TEAM:
+            raise RuleViolation("only managers transfer customers")
+        if user_id not in scope.team_user_ids and not (org.zones_of(user_id) & set(scope.zone_ids)):
+            raise FieldError(field, "outside the teams you manage")
+
+    async def transfer(
+        self,
+        from_user: uuid.UUID,
+        to_user: uuid.UUID,
+        customer_ids: list[uuid.UUID] | None,
+        with_leads: bool,
+        reason: str,
+    ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+        if from_user == to_user:
+            raise FieldError("to_user_id", "choose another rep")
+        self._check(from_user, "from_user_id", present=False)
+        self._check(to_user, "to_user_id", present=True)
+        now = datetime.now(UTC)
+        zone = PoolService(self.session, self.actor).zone_of(to_user)
+        moved = await repo.transfer_customers(self.session, from_user, to_user, zone, customer_ids, now)
+        if customer_ids is not None and len(moved) != len(set(customer_ids)):
+            raise Conflict("some of the chosen customers are not owned by that rep")
+        leads = (
+            await repo.transfer_leads(
+                self.session, from_user, to_user, None if customer_ids is None else moved, now
+            )
+            if with_leads
+            else []
+        )
+        await repo.record(
+            self.session,
+            [
+                {
+                    "customer_id": c,
+                    "kind": "transfer",
+                    "from_owner_id": from_user,
+                    "to_owner_id": to_user,
+                    "actor_id": self.actor.user_id,
+                    "reason": reason,
+                    "at": now,
+                }
+                for c in moved
+            ],
+        )
+        change = {"owner_id": [str(from_user), str(to_user)], "reason": [None, reason]}
+        await audit.record_many(self.session, "customer", "transfer", [(c, change) for c in moved])
+        await audit.record_many(self.session, "lead", "transfer", [(i, change) for i in leads])
+        if moved or leads:
+            notify(
+                self.session,
+                to_user,
+                "customer_transferred",
+                f"{len(moved)} 个客户、{len(leads)} 条线索转给你 / {len(moved)} customers and {len(leads)} leads transferred to you",
+                reason,
+            )
+        return moved, leads

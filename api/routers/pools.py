@@ -24,7 +24,7 @@ from repositories.models import Pool
 from services.context import Actor
 from services.customer_recycling import RECYCLE_RULES, CustomerRecyclingService, recycle_rules
 from services.customers import CustomerService
-from services.pools import LIMIT_FIELDS, POOL_RULES, PoolService, pool_rules
+from services.pools import LIMIT_FIELDS, POOL_RULES, PoolService, TransferService, pool_rules
 
 router = APIRouter(tags=["pools"], route_class=TransactionalRoute)
 
@@ -378,3 +378,30 @@ async def lost_customers(
             for r in rows
         ]
     }
+
+
+class TransferIn(Input):
+    from_user_id: UUID
+    to_user_id: UUID
+    customer_ids: list[UUID] | None = Field(
+        None, min_length=1, max_length=10_000, description="these; left out: all the rep's customers"
+    )
+    with_leads: bool = Field(True, description="their open leads go along")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class TransferOut(Output):
+    customers: list[UUID]
+    leads: list[UUID]
+
+
+@router.post("/customers/transfer", operation_id="transfer_customers", response_model=TransferOut)
+async def transfer_customers(
+    body: TransferIn, session: Session, actor: Annotated[Actor, Depends(Authorize("customer", "update"))]
+) -> dict[str, Any]:
+    """A manager moves a rep's customers — all, or chosen ones — to another rep of the teams
+    they manage, with their open leads (when someone leaves, or territories change)."""
+    customers, leads = await TransferService(session, actor).transfer(
+        body.from_user_id, body.to_user_id, body.customer_ids, body.with_leads, body.reason
+    )
+    return {"customers": customers, "leads": leads}

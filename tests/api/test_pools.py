@@ -301,3 +301,42 @@ async def test_customers_show_when_they_would_be_recycled(app, client, factory) 
     assert listed[0]["recycle_due_at"].startswith("2026-01-31")  # no deal 30 days after the claim
     locked = await client.post(f"{CUSTOMERS}/{c['id']}/lock", json={"locked": True}, headers=rep.headers)
     assert locked.json()["recycle_due_at"] is None
+
+
+async def test_manager_transfers_a_reps_customers_with_their_open_leads(app, client, factory) -> None:  # noqa: ANN001
+    zone = await factory.zone()
+    team = await factory.team(zone)
+    leaving = await factory.user("sales_rep", team=team)
+    heir = await factory.user("sales_rep", team=team)
+    manager = await factory.user("sales_manager", team=team)
+    stranger = await factory.user("sales_rep", team=await factory.team(await factory.zone()))
+    customers = [await factory.customer(leaving) for _ in range(3)]
+    lead = (
+        await client.post("/api/v1/leads", json={"company_name": "移交线索"}, headers=leaving.headers)
+    ).json()
+    assert lead["owner"]["id"] == str(leaving.id)
+    body = {"from_user_id": str(leaving.id), "to_user_id": str(heir.id), "reason": "离职交接"}
+    assert (await client.post(f"{CUSTOMERS}/transfer", json=body, headers=leaving.headers)).status_code == 422
+    outsider = {**body, "to_user_id": str(stranger.id)}
+    refused = await client.post(f"{CUSTOMERS}/transfer", json=outsider, headers=manager.headers)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "to_user_id"
+    one = await client.post(
+        f"{CUSTOMERS}/transfer", json={**body, "customer_ids": [customers[0]["id"]]}, headers=manager.headers
+    )
+    assert one.json() == {"customers": [customers[0]["id"]], "leads": []}
+    rest = (await client.post(f"{CUSTOMERS}/transfer", json=body, headers=manager.headers)).json()
+    assert sorted(rest["customers"]) == sorted(c["id"] for c in customers[1:]) and rest["leads"] == [
+        lead["id"]
+    ]
+    async with app.state.ctx.sessions() as s:
+        owners = set(
+            (
+                await s.scalars(
+                    select(Customer.owner_id).where(Customer.id.in_([c["id"] for c in customers]))
+                )
+            ).all()
+        )
+        kinds = Counter((await s.scalars(select(OwnershipEvent.kind))).all())
+    assert owners == {heir.id} and kinds["transfer"] == 3
+    notes = (await client.get("/api/v1/notifications", headers=heir.headers)).json()["items"]
+    assert any(n["kind"] == "customer_transferred" for n in notes)

@@ -381,6 +381,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transfer Customers
+         * @description A manager moves a rep's customers — all, or chosen ones — to another rep of the teams
+         *     they manage, with their open leads (when someone leaves, or territories change).
+         */
+        post: operations["transfer_customers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{customer_id}": {
         parameters: {
             query?: never;
@@ -4097,15 +4118,12 @@ export interface components {
              */
             token_type?: string;
         };
-        /** TransferIn */
-        TransferIn: {
-            /** Reason */
-            reason: string;
-            /**
-             * User Id
-             * Format: uuid
-             */
-            user_id: string;
+        /** TransferOut */
+        TransferOut: {
+            /** Customers */
+            customers: string[];
+            /** Leads */
+            leads: string[];
         };
         /** UnreadOut */
         UnreadOut: {
@@ -4320,6 +4338,16 @@ export interface components {
             /** Leads */
             leads: components["schemas"]["RecycledLead"][];
         };
+        /** TransferIn */
+        api__routers__leads__TransferIn: {
+            /** Reason */
+            reason: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
         /** RecycleIn */
         api__routers__pools__RecycleIn: {
             /**
@@ -4352,6 +4380,32 @@ export interface components {
              * @description owners' customers newly within the reminder period
              */
             reminded: number;
+        };
+        /** TransferIn */
+        api__routers__pools__TransferIn: {
+            /**
+             * Customer Ids
+             * @description these; left out: all the rep's customers
+             */
+            customer_ids?: string[] | null;
+            /**
+             * From User Id
+             * Format: uuid
+             */
+            from_user_id: string;
+            /** Reason */
+            reason: string;
+            /**
+             * To User Id
+             * Format: uuid
+             */
+            to_user_id: string;
+            /**
+             * With Leads
+             * @description their open leads go along
+             * @default true
+             */
+            with_leads?: boolean;
         };
     };
     responses: never;
@@ -6195,6 +6249,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api__routers__pools__RecycleOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    transfer_customers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__routers__pools__TransferIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferOut"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
@@ -9419,7 +9542,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TransferIn"];
+                "application/json": components["schemas"]["api__routers__leads__TransferIn"];
             };
         };
         responses: {
