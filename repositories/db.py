@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from config import Settings
@@ -43,6 +44,12 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
         except BaseException:
             await session.rollback()
             raise
+
+
+async def advisory_xact_lock(session: AsyncSession, key: str) -> None:
+    """Hold a PostgreSQL advisory lock on `key` until the transaction ends (serialises, say,
+    one user's claims so their caps stay exact)."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(literal(key), 0))))
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:

@@ -117,4 +117,3 @@ async def purge_content(session: AsyncSession, before: datetime) -> int:
 
 async def analyze_leads(session: AsyncSession) -> None:
     await session.execute(text("ANALYZE leads"))
-    await session.commit()

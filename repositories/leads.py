@@ -161,13 +161,6 @@ async def insert_actions(
         )
 
 
-async def lock_claimant(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Serialise one user's claims until the transaction ends (their caps stay exact)."""
-    await session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtextextended(literal(f"lead-claim:{user_id}"), 0)))
-    )
-
-
 async def get_for_update(session: AsyncSession, lead_id: uuid.UUID) -> Lead | None:
     return await session.scalar(
         select(Lead).where(Lead.id == lead_id).with_for_update().execution_options(populate_existing=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, select, text, update
+from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from repositories.models import Customer, Lead, OwnershipEvent, Pool, SalesZone, table
@@ -102,13 +102,6 @@ async def customers_in(
     stmt = keyset(_pool_filters(stmt, filters), Customer.updated_at, Customer.id, True, cursor, limit)
     rows = list((await session.execute(stmt)).all())
     return page(rows, limit, lambda r: r.updated_at, lambda r: r.id)
-
-
-async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Serialise one user's claims until the transaction ends (their caps stay exact)."""
-    await session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtextextended(literal(f"pool-claim:{user_id}"), 0)))
-    )
 
 
 async def owned_count(session: AsyncSession, user_id: uuid.UUID) -> tuple[int, int]:

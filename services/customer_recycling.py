@@ -38,6 +38,15 @@ async def recycle_rules(session: AsyncSession) -> dict[str, Any]:
     }
 
 
+async def update_recycle_rules(session: AsyncSession, changes: dict[str, Any]) -> dict[str, Any]:
+    """Fields left out keep their value; `no_deal_days: None` turns the no-deal rule off."""
+    current = {**await recycle_rules(session), **changes}
+    if current["remind_days_before"] is None:
+        current["remind_days_before"] = 3
+    await settings_repo.put(session, RECYCLE_RULES, current)
+    return current
+
+
 @dataclass(frozen=True, slots=True)
 class RecycleClock:
     """What "days until recycle" needs: each tier's days and the no-deal days (cached per

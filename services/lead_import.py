@@ -196,7 +196,7 @@ async def run_import(
             pending = asyncio.ensure_future(asyncio.to_thread(convert, end)) if end < total else None
             if chunks and chunks % ANALYZE_EVERY == 0:
                 # the leads table grows fast under an import: keep the planner's numbers true
-                async with sessions() as session:
+                async with sessions() as session, session.begin():
                     await repo.analyze_leads(session)
             chunks += 1
             async with sessions() as session, session.begin():

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.china_time import CHINA, midnight
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.leads import LeadStatus
 from domain.scope import ScopeLevel
 from repositories import audit
 from repositories import lead_routing as routing_repo
 from repositories import leads as repo
+from repositories.db import advisory_xact_lock
 from repositories.models import Lead, LeadClaim
 from services.context import Actor
 from services.lead_settings import lead_rules
 
-CHINA = ZoneInfo("Asia/Shanghai")
 OPEN = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
 
 
@@ -44,7 +44,7 @@ class LeadPoolService:
 
     async def claim(self, lead_id: uuid.UUID) -> Lead:
         user_id = self.actor.user_id
-        await repo.lock_claimant(self.session, user_id)
+        await advisory_xact_lock(self.session, f"claim:{user_id}")
         lead = await repo.get_for_update(self.session, lead_id)
         zones = self.pool_zones()
         if lead is None or (zones is not None and lead.zone_id not in zones):
@@ -62,8 +62,7 @@ class LeadPoolService:
             raise RuleViolation(
                 f"you have {open_leads} open leads: the limit is {rules.max_open_leads_per_rep}"
             )
-        midnight = datetime.now(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
-        today = await repo.claims_since(self.session, user_id, midnight)
+        today = await repo.claims_since(self.session, user_id, midnight())
         if today >= rules.max_daily_claims:
             raise RuleViolation(
                 f"you have claimed {today} leads today: the limit is {rules.max_daily_claims}"

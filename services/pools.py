@@ -17,21 +17,21 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Conflict, FieldError, NotFound, RuleViolation
+from domain.china_time import CHINA, midnight, week_start
+from domain.errors import Conflict, DuplicateRecord, FieldError, NotFound, RuleViolation
 from domain.scope import ScopeLevel
 from repositories import audit
 from repositories import customers as customers_repo
 from repositories import pools as repo
 from repositories import settings as settings_repo
+from repositories.db import advisory_xact_lock
 from repositories.models import Customer, Pool, SalesZone
 from services.context import Actor
 from services.notifications import notify
 
-CHINA = ZoneInfo("Asia/Shanghai")
 POOL_RULES = "pool_rules"
 
 
@@ -58,6 +58,24 @@ async def pool_rules(session: AsyncSession) -> dict[str, Any]:
     }
 
 
+async def update_pool_rules(session: AsyncSession, changes: dict[str, Any]) -> dict[str, Any]:
+    """Fields left out of `defaults` keep their value; `by_role` / `by_user`, when sent, replace
+    the stored ones."""
+    current = await pool_rules(session)
+
+    def limits(values: dict[str, Any]) -> dict[str, int]:
+        return {k: int(v) for k, v in values.items() if v is not None and k in LIMIT_FIELDS}
+
+    if "defaults" in changes:
+        current["defaults"] = {**current["defaults"], **limits(changes["defaults"])}
+    if "by_role" in changes:
+        current["by_role"] = {role: limits(v) for role, v in changes["by_role"].items()}
+    if "by_user" in changes:
+        current["by_user"] = {str(user): limits(v) for user, v in changes["by_user"].items()}
+    await settings_repo.put(session, POOL_RULES, current)
+    return current
+
+
 def limits_for(rules: dict[str, Any], user_id: uuid.UUID, roles: list[str]) -> ClaimLimits:
     """Defaults, raised (or lowered) by the user's roles — the most generous role wins — then
     by an override for the user."""
@@ -71,15 +89,6 @@ def limits_for(rules: dict[str, Any], user_id: uuid.UUID, roles: list[str]) -> C
     limits = replace(limits, **role_values)
     user = {f: int(v) for f, v in (rules["by_user"].get(str(user_id)) or {}).items() if f in LIMIT_FIELDS}
     return replace(limits, **user)
-
-
-def _china_midnight() -> datetime:
-    return datetime.now(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _week_start() -> datetime:
-    midnight = _china_midnight()
-    return midnight - timedelta(days=midnight.weekday())
 
 
 class PoolService:
@@ -100,6 +109,17 @@ class PoolService:
         found = await repo.pools(self.session, self.zones())
         counts = await repo.counts(self.session, [p.id for p in found])
         return [(p, counts.get(p.id, 0)) for p in found]
+
+    async def create(self, data: dict[str, Any]) -> Pool:
+        """An extra pool (e.g. by industry); every zone has its default pool already."""
+        if await repo.by_name(self.session, data["name"]) is not None:
+            raise DuplicateRecord("name", "a pool with this name exists")
+        if data.get("zone_id") and await self.session.get(SalesZone, data["zone_id"]) is None:
+            raise FieldError("zone_id", "no such sales zone")
+        pool = Pool(**data)
+        self.session.add(pool)
+        await self.session.flush()
+        return pool
 
     async def pool(self, pool_id: uuid.UUID) -> Pool:
         pool = await repo.get(self.session, pool_id)
@@ -122,7 +142,7 @@ class PoolService:
 
     async def claim(self, customer_id: uuid.UUID) -> Customer:
         user_id = self.actor.user_id
-        await repo.lock_user(self.session, user_id)
+        await advisory_xact_lock(self.session, f"claim:{user_id}")
         customer = await self.session.get(Customer, customer_id)
         if customer is None:
             raise NotFound("customer", customer_id)
@@ -139,7 +159,7 @@ class PoolService:
         owned, _ = await repo.owned_count(self.session, user_id)
         if owned >= limits.max_owned:
             raise RuleViolation(f"you own {owned} customers: the limit is {limits.max_owned}")
-        today = await repo.events_since(self.session, user_id, "claim", _china_midnight())
+        today = await repo.events_since(self.session, user_id, "claim", midnight())
         if today >= limits.max_daily_claims:
             raise RuleViolation(
                 f"you have claimed {today} customers today: the limit is {limits.max_daily_claims}"
@@ -209,7 +229,7 @@ class PoolService:
         if customer.owner_id is None:
             raise RuleViolation("only an owned customer can be locked")
         if locked and customer.locked_at is None:
-            await repo.lock_user(self.session, customer.owner_id)
+            await advisory_xact_lock(self.session, f"claim:{customer.owner_id}")
             limits = limits_for(
                 await pool_rules(self.session),
                 customer.owner_id,
@@ -252,7 +272,7 @@ class PoolService:
         wanted = len(customer_ids) if customer_ids is not None else int(count or 0)
         if pool.zone_id is not None:
             zone = await self.session.get(SalesZone, pool.zone_id)
-            used = await repo.allocated_this_week(self.session, pool.zone_id, _week_start())
+            used = await repo.allocated_this_week(self.session, pool.zone_id, week_start())
             left = (zone.weekly_quota if zone else 0) - used
             if wanted > left:
                 raise RuleViolation(

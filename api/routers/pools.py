@@ -15,16 +15,13 @@ from api.routers.customers import detail_out
 from api.routing import TransactionalRoute
 from api.schemas import Input, Items, NamedRef, Output, Page
 from api.schemas_customers import CustomerOut
-from domain.errors import Conflict
 from domain.scope import ScopeLevel
 from repositories import pools as repo
-from repositories import settings as settings_repo
 from repositories.db import after_commit
-from repositories.models import Pool
 from services.context import Actor
-from services.customer_recycling import RECYCLE_RULES, CustomerRecyclingService, recycle_rules
+from services.customer_recycling import CustomerRecyclingService, recycle_rules, update_recycle_rules
 from services.customers import CustomerService
-from services.pools import LIMIT_FIELDS, POOL_RULES, PoolService, TransferService, pool_rules
+from services.pools import PoolService, TransferService, pool_rules, update_pool_rules
 
 router = APIRouter(tags=["pools"], route_class=TransactionalRoute)
 
@@ -140,12 +137,7 @@ async def create_pool(
     body: PoolIn, session: Session, actor: Annotated[Actor, Depends(Authorize("pool", "manage"))]
 ) -> dict[str, Any]:
     """An extra pool (e.g. by industry); every zone has its default pool already."""
-    if await repo.by_name(session, body.name) is not None:
-        raise Conflict("a pool with this name exists")
-    pool = Pool(**body.model_dump())
-    session.add(pool)
-    await session.flush()
-    return _pool(pool, 0)
+    return _pool(await PoolService(session, actor).create(body.model_dump()), 0)
 
 
 @router.get(
@@ -255,19 +247,7 @@ async def put_pool_rules(
 ) -> dict[str, Any]:
     """Claim rules: the defaults, and limits that differ per role or per user (a group sent
     replaces the stored one; fields left out of `defaults` keep their value)."""
-    current = await pool_rules(session)
-
-    def sent(limits: LimitsIn) -> dict[str, int]:
-        return {k: v for k, v in limits.model_dump().items() if v is not None and k in LIMIT_FIELDS}
-
-    if body.defaults is not None:
-        current["defaults"] = {**current["defaults"], **sent(body.defaults)}
-    if body.by_role is not None:
-        current["by_role"] = {role: sent(limits) for role, limits in body.by_role.items()}
-    if body.by_user is not None:
-        current["by_user"] = {str(user): sent(limits) for user, limits in body.by_user.items()}
-    await settings_repo.put(session, POOL_RULES, current)
-    return current
+    return await update_pool_rules(session, body.model_dump(exclude_none=True))
 
 
 class RecycleIn(Input):
@@ -334,12 +314,9 @@ async def put_recycle_rules(
     body: RecycleRulesIn, session: Session, actor: Annotated[Actor, Depends(Authorize("setting", "update"))]
 ) -> dict[str, Any]:
     """Fields left out keep their value; `no_deal_days: null` turns the no-deal rule off."""
-    current = {**await recycle_rules(session), **body.model_dump(exclude_unset=True)}
-    if current["remind_days_before"] is None:
-        current["remind_days_before"] = 3
-    await settings_repo.put(session, RECYCLE_RULES, current)
+    updated = await update_recycle_rules(session, body.model_dump(exclude_unset=True))
     after_commit(session, actor.access.reference_changed)  # "days until recycle" use the rules
-    return current
+    return updated
 
 
 class LostRow(Output):
