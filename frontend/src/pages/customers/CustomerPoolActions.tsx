@@ -1,9 +1,10 @@
 /** Public pool (公海) actions on an owned customer: release it to the pool, lock / unlock it. */
 import { LockOutlined, UnlockOutlined } from "@ant-design/icons";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, Modal } from "antd";
+import { App, Button, Form } from "antd";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
+import { ReasonDialogButton, type ReasonForm } from "../../components/ReasonDialog";
 import { useApiError } from "../../components/useApiError";
 import { useT } from "../../i18n/context";
 import { customerKey } from "./customerQueries";
@@ -15,7 +16,7 @@ export function ReleaseCustomerButton({ customerId, onReleased }: { customerId: 
   const { message } = App.useApp();
   const qc = useQueryClient();
   const [open, setOpen] = useState(false);
-  const [form] = Form.useForm<{ reason: string }>();
+  const [form] = Form.useForm<ReasonForm>();
   const release = useMutation({
     mutationFn: (v: { reason: string }) =>
       unwrap(api.POST("/api/v1/customers/{customer_id}/release", { params: { path: { customer_id: customerId } }, body: { reason: v.reason.trim() } })),
@@ -31,28 +32,19 @@ export function ReleaseCustomerButton({ customerId, onReleased }: { customerId: 
     onError: (e) => report(e, { form }),
   });
   return (
-    <>
-      <Button danger onClick={() => setOpen(true)} data-testid="customer-release">
-        {t("customer.release")}
-      </Button>
-      <Modal
-        open={open}
-        title={t("customer.releaseTitle")}
-        onCancel={() => setOpen(false)}
-        onOk={() => form.submit()}
-        confirmLoading={release.isPending}
-        okText={t("customer.release")}
-        cancelText={t("common.cancel")}
-        okButtonProps={{ danger: true, "data-testid": "customer-release-ok" }}
-        destroyOnHidden
-      >
-        <Form form={form} layout="vertical" preserve={false} clearOnDestroy onFinish={(v) => release.mutate(v)}>
-          <Form.Item name="reason" label={t("customer.releaseReason")} extra={t("customer.releaseHint")} rules={[{ required: true, whitespace: true, max: 500 }]}>
-            <Input.TextArea rows={3} maxLength={500} data-testid="customer-release-reason" />
-          </Form.Item>
-        </Form>
-      </Modal>
-    </>
+    <ReasonDialogButton
+      open={open}
+      onOpenChange={setOpen}
+      form={form}
+      onSubmit={(v) => release.mutate(v)}
+      pending={release.isPending}
+      label={t("customer.release")}
+      title={t("customer.releaseTitle")}
+      reasonLabel={t("customer.releaseReason")}
+      hint={t("customer.releaseHint")}
+      cancelLabel={t("common.cancel")}
+      testId="customer-release"
+    />
   );
 }
 

@@ -1,8 +1,9 @@
 /** Lead pool (线索池) pieces shared by the list and the detail page: queue tag, claim, release. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, Modal, Tag } from "antd";
+import { App, Button, Form, Tag } from "antd";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
+import { ReasonDialogButton, type ReasonForm } from "../../components/ReasonDialog";
 import type { LeadQueue } from "../../api/types";
 import { useApiError } from "../../components/useApiError";
 import { translateDynamic, useT } from "../../i18n/context";
@@ -52,7 +53,7 @@ export function ReleaseButton({ leadId, onReleased }: { leadId: string; onReleas
   const { message } = App.useApp();
   const qc = useQueryClient();
   const [open, setOpen] = useState(false);
-  const [form] = Form.useForm<{ reason: string }>();
+  const [form] = Form.useForm<ReasonForm>();
   const release = useMutation({
     mutationFn: (v: { reason: string }) =>
       unwrap(api.POST("/api/v1/leads/{lead_id}/release", { params: { path: { lead_id: leadId } }, body: { reason: v.reason.trim() } })),
@@ -66,27 +67,18 @@ export function ReleaseButton({ leadId, onReleased }: { leadId: string; onReleas
     onError: (e) => report(e, { form }),
   });
   return (
-    <>
-      <Button danger onClick={() => setOpen(true)} data-testid="lead-release">
-        {t("lead.release")}
-      </Button>
-      <Modal
-        open={open}
-        title={t("lead.releaseTitle")}
-        onCancel={() => setOpen(false)}
-        onOk={() => form.submit()}
-        confirmLoading={release.isPending}
-        okText={t("lead.release")}
-        cancelText={t("common.cancel")}
-        okButtonProps={{ danger: true, "data-testid": "lead-release-ok" }}
-        destroyOnHidden
-      >
-        <Form form={form} layout="vertical" preserve={false} clearOnDestroy onFinish={(v) => release.mutate(v)}>
-          <Form.Item name="reason" label={t("lead.reason")} extra={t("lead.releaseHint")} rules={[{ required: true, whitespace: true, max: 500 }]}>
-            <Input.TextArea rows={3} maxLength={500} data-testid="lead-release-reason" />
-          </Form.Item>
-        </Form>
-      </Modal>
-    </>
+    <ReasonDialogButton
+      open={open}
+      onOpenChange={setOpen}
+      form={form}
+      onSubmit={(v) => release.mutate(v)}
+      pending={release.isPending}
+      label={t("lead.release")}
+      title={t("lead.releaseTitle")}
+      reasonLabel={t("lead.reason")}
+      hint={t("lead.releaseHint")}
+      cancelLabel={t("common.cancel")}
+      testId="lead-release"
+    />
   );
 }
