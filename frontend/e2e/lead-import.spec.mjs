@@ -98,6 +98,8 @@ step("the marketer uploads a CSV, maps it, follows the import to done and downlo
     await byTestId(page, "import-mapping").waitFor();
     const header = await byTestId(page, "import-map-row-0").getAttribute("data-header");
     assert(header === "公司名称", `first column is ${header}`);
+    // the field labels arrive with GET /imports/fields: wait for the select to show its label
+    await byTestId(page, "import-map-0").filter({ hasText: "公司名称" }).waitFor({ timeout: 10_000 }).catch(() => undefined);
     assert((await byTestId(page, "import-map-0").innerText()).includes("公司名称"), "company column mapped to the company name");
     assert((await byTestId(page, "import-mapping-errors").count()) === 0, "no mapping problems");
     await byTestId(page, "import-default-product").fill(product);
