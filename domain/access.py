@@ -24,6 +24,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "channel": ("read", "create", "update"),
     "assignment_rule": ("read", "manage"),
     "pool": ("read", "claim", "allocate", "manage"),
+    "webhook": ("read", "manage"),
 }
 
 ROLES: dict[str, str] = {

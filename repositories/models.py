@@ -127,6 +127,7 @@ class User(Versioned, Base):
     display_name: Mapped[str] = mapped_column(String(100), nullable=False)
     mobile: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
+    wecom_user_id: Mapped[str | None] = mapped_column(String(64))  # 企业微信 userid, for WeCom notices
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     on_leave: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
@@ -679,9 +680,12 @@ class Notification(Base):
     entity_id: Mapped[str | None] = mapped_column(String(80))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created()
+    # set when the worker has handed it to the outbound channels (e-mail, SMS, WeCom, log)
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         Index("ix_notifications_user", "user_id", "created_at", "id"),
         Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
+        Index("ix_notifications_pending", "created_at", postgresql_where=text("dispatched_at IS NULL")),
     )
 
 
@@ -757,3 +761,127 @@ class RecycleReminder(Base):
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     due_on: Mapped[date] = mapped_column(Date, primary_key=True)
     created_at: Mapped[datetime] = _created()
+
+
+# --- outbox, webhooks, message channels -----------------------------------------------------
+
+
+class OutboxEvent(Base):
+    """A business event (customer claimed, lead assigned…), written in the same transaction as
+    the change; the worker fans it out to webhook subscriptions and marks it dispatched."""
+
+    __tablename__ = "outbox_events"
+    id: Mapped[uuid.UUID] = _uuid_pk()  # the event id receivers de-duplicate on
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=False), nullable=False, unique=True)
+    type: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(80))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    occurred_at: Mapped[datetime] = _created()
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index("ix_outbox_events_pending", "seq", postgresql_where=text("dispatched_at IS NULL")),
+        Index("ix_outbox_events_occurred", "occurred_at"),
+    )
+
+
+class WebhookSubscription(Versioned, Base):
+    """An integration's endpoint: which event types it wants, and the secret it verifies the
+    HMAC-SHA256 signature with."""
+
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    url: Mapped[str] = mapped_column(String(2000), nullable=False)
+    secret: Mapped[str] = mapped_column(String(100), nullable=False)
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (Index("ix_webhook_subscriptions_types", "event_types", postgresql_using="gin"),)
+
+
+class WebhookDelivery(Base):
+    """One event to one endpoint: retried with exponential backoff until delivered or failed."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    subscription_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), nullable=False
+    )
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("outbox_events.id", ondelete="CASCADE"), nullable=False
+    )
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+        UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_event"),
+        Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+        Index("ix_webhook_deliveries_log", "subscription_id", "created_at", "id"),
+        Index("ix_webhook_deliveries_event", "event_id"),
+    )
+
+
+class WebhookAttempt(Base):
+    """The delivery log: every HTTP attempt with its status code (or error) and duration."""
+
+    __tablename__ = "webhook_attempts"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), nullable=False
+    )
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False)
+    at: Mapped[datetime] = _created()
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer, nullable=False)
+    response_body: Mapped[str | None] = mapped_column(Text)  # the first 1,000 characters
+    manual: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery_id", "id"),)
+
+
+class MessageChannel(Base):
+    """An outbound channel for notifications (log, email, sms, wecom): on or off, which
+    notification kinds it carries (empty: all) and its settings (SMTP server, gateway…)."""
+
+    __tablename__ = "message_channels"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    config: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (CheckConstraint("code IN ('log', 'email', 'sms', 'wecom')", name="code"),)
+
+
+class MessageDelivery(Base):
+    """One notification sent through one channel to its user (retried like webhooks)."""
+
+    __tablename__ = "message_deliveries"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    notification_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), nullable=False
+    )
+    channel: Mapped[str] = mapped_column(ForeignKey("message_channels.code"), nullable=False)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed', 'skipped')", name="status"),
+        UniqueConstraint("notification_id", "channel", name="uq_message_deliveries_channel"),
+        Index("ix_message_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+        Index("ix_message_deliveries_log", "channel", "created_at", "id"),
+    )

@@ -1,0 +1,28 @@
+"""The catalogue of business events the outbox carries (webhook subscriptions pick from it).
+
+Each event's `data` holds ids and the few fields a receiver needs to act without calling
+back; the envelope adds `id` (de-duplicate on it), `type` and `occurred_at`.
+"""
+
+from __future__ import annotations
+
+EVENT_TYPES: dict[str, str] = {
+    "customer.claimed": "客户被领取 / a rep claimed a customer from the pool",
+    "customer.released": "客户被释放到公海 / an owner released a customer to the pool",
+    "customer.recycled": "客户被回收到公海 / a customer went back to the pool by a recycle rule",
+    "customer.allocated": "公海客户被分配 / a manager allocated pool customers to a rep",
+    "customer.transferred": "客户被转移 / a manager moved a rep's customers to another rep",
+    "customer.recycle_reminder": "客户即将回收 / a customer goes back to the pool within the notice days",
+    "customer.level_change_requested": "客户等级变更申请 / a level change was requested",
+    "customer.level_change_decided": "客户等级变更审批结果 / a level change was approved or rejected",
+    "lead.created": "新线索 / a lead came in (API, form or import)",
+    "lead.assigned": "线索分配 / a lead was assigned to an owner",
+    "lead.converted": "线索转化 / a lead was converted to a customer",
+}
+
+# webhook payloads: POST, JSON body {"id", "type", "occurred_at", "data"}; headers below
+SIGNATURE_HEADER = "X-CRM-Signature"  # "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, f'{t}.{body}')>"
+EVENT_ID_HEADER = "X-CRM-Event-Id"
+EVENT_TYPE_HEADER = "X-CRM-Event-Type"
+DELIVERY_ID_HEADER = "X-CRM-Delivery-Id"
+TIMESTAMP_HEADER = "X-CRM-Timestamp"

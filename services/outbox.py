@@ -1,0 +1,75 @@
+"""The outbox: business events written in the same transaction as the change they describe.
+
+A rolled-back change never announces itself, and a committed one is never lost: the worker
+(`drain_outbox`, services/deliveries.py) fans each event out to the webhook subscriptions that
+want its type and marks it dispatched. After the commit the session's `outbox_kick` (set by
+the API and the worker on their session factories) queues a drain right away; a cron sweep
+catches whatever a lost Redis message or a dead worker left behind.
+
+Event types are the catalogue in `domain/events.py`; data is small JSON (ids, names, the rule)
+— receivers fetch the full record through the API if they need it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.events import EVENT_TYPES
+from repositories import outbox as repo
+from repositories.db import after_commit
+
+OUTBOX_KICK = "outbox_kick"  # session.info key: async () -> None, queues a drain
+
+
+def emit(
+    session: AsyncSession,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    entity: str | None = None,
+    entity_id: object | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> None:
+    """Write one event with the current transaction (JSON-safe `data`: ids become strings)."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r} (add it to domain/events.py)")
+    repo.add(
+        session,
+        event_type=event_type,
+        data=_jsonable(data),
+        entity=entity,
+        entity_id=str(entity_id) if entity_id is not None else None,
+        actor_id=actor_id,
+    )
+    kick_after_commit(session)
+
+
+def kick_after_commit(session: AsyncSession) -> None:
+    """Queue a drain once this transaction commits (once per transaction). Set-based writers
+    that insert events or notifications in SQL call this themselves."""
+    kick: Callable[[], Awaitable[None]] | None = session.info.get(OUTBOX_KICK)
+    if kick is None or session.info.get("outbox_kick_armed"):
+        return
+    session.info["outbox_kick_armed"] = True
+
+    async def fire() -> None:
+        session.info.pop("outbox_kick_armed", None)
+        await kick()
+
+    after_commit(session, fire)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
