@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     log_json: bool = True
     # when the worker recycles customers every night, China time (HH:MM)
     recycle_at: str = Field("02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # outbox delivery (worker): sends in flight at once, and at most this many per endpoint
+    outbox_concurrency: int = Field(128, ge=1, le=2048)
+    outbox_per_endpoint: int = Field(32, ge=1, le=1024)
     frontend_dist: str = "frontend/dist"
     admin_password: str | None = None
     demo: bool = False

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -17,7 +19,11 @@ from repositories.db import make_engine, make_sessionmaker, unit_of_work
 from repositories.models import AppSetting
 from services.auth import LoginGuard, TokenCodec
 from services.authz import AccessControl
+from services.deliveries import kick_outbox
+from services.outbox import OUTBOX_KICK
 from services.rate_limit import RateLimiter
+
+log = logging.getLogger("api.context")
 
 
 @dataclass
@@ -39,6 +45,14 @@ class AppContext:
         """Queue an arq job for the worker (on the same Redis)."""
         jobs = ArqRedis(connection_pool=self.redis.connection_pool)
         await jobs.enqueue_job(function, *args, _job_id=job_id)
+
+    async def kick_outbox(self) -> None:
+        """After a commit that wrote outbox events or notifications: queue a drain. A Redis
+        hiccup here loses nothing (the worker's sweep drains every 30 s)."""
+        try:
+            await kick_outbox(ArqRedis(connection_pool=self.redis.connection_pool))
+        except RedisError:
+            log.warning("could not queue an outbox drain; the sweep will deliver", exc_info=True)
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -73,7 +87,7 @@ async def build_context(settings: Settings) -> AppContext:
     access = AccessControl(engine, sessions, redis, settings.authz_refresh_seconds)
     await access.reload()
     codec = TokenCodec(await _jwt_secret(settings, sessions), settings.access_token_minutes)
-    return AppContext(
+    context = AppContext(
         settings,
         engine,
         sessions,
@@ -85,3 +99,5 @@ async def build_context(settings: Settings) -> AppContext:
         LoginGuard(settings, redis),
         RateLimiter(settings.redis_url),
     )
+    sessions.configure(info={OUTBOX_KICK: context.kick_outbox})
+    return context

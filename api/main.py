@@ -20,6 +20,7 @@ from api.routers import (
     audit_log,
     auth,
     contacts,
+    customer_levels,
     customers,
     imports,
     lead_forms,
@@ -31,6 +32,7 @@ from api.routers import (
     roles,
     tags,
     users,
+    webhooks,
 )
 from api.routers import (
     settings as settings_router,
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         imports,
         notifications,
         pools,
+        customer_levels,
+        webhooks,
     ):
         v1.include_router(module.router)
 

@@ -13,6 +13,7 @@ from domain.customers import (
     Attitude,
     CompanySize,
     CustomerKind,
+    CustomerLevel,
     DecisionRole,
     FollowUpKind,
     Gender,
@@ -116,6 +117,10 @@ class CustomerCreate(_CustomerFields):
 class CustomerUpdate(_CustomerFields):
     name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
     country: str = Field(None, pattern=r"^[A-Z]{2}$")  # type: ignore[assignment]
+    level: CustomerLevel = Field(  # type: ignore[assignment]
+        None,
+        description="admins only; everyone else asks through POST /customers/{id}/level-requests",
+    )
 
 
 class TagRef(Output):

@@ -13,7 +13,7 @@ from typing import Any
 from bench import generate as gen
 from bench import report
 
-GROUPS = ("lookup", "list", "search", "filter", "http", "ingest")
+GROUPS = ("lookup", "list", "search", "filter", "http", "ingest", "claim")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -106,6 +106,15 @@ async def _main(args: argparse.Namespace) -> int:
         )
         profile = _py_spy if args.profile else None
         results += await run_ingest(url, args.redis_url, args.http_seconds, args.connections, profile=profile)
+
+    if selected("claim.customers"):
+        from bench.claim import run_claim_bench
+
+        print(
+            f"claim benchmark (uvicorn 1 worker, {args.connections} concurrent claimers, {args.http_seconds:g}s, "
+            "POST /api/v1/customers/{id}/claim; throwaway pool customers, deleted afterwards):"
+        )
+        results += await run_claim_bench(url, args.redis_url, args.http_seconds, args.connections)
 
     if selected("recycle.customers"):
         from bench.recycle import run_recycle_bench

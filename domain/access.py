@@ -7,7 +7,8 @@ action; the scope says which rows (own/team/zone/all) it applies to.
 from __future__ import annotations
 
 RESOURCES: dict[str, tuple[str, ...]] = {
-    "customer": ("read", "create", "update", "delete", "export"),
+    # approve_level: decide level-change requests (客户等级审批) for customers in scope
+    "customer": ("read", "create", "update", "delete", "export", "approve_level"),
     "contact": ("read", "create", "update", "delete"),
     "follow_up": ("read", "create", "update", "delete"),
     "tag": ("read", "create", "update", "delete"),
@@ -70,7 +71,7 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         "sales_director": _grant(_CRM + leads, ("read", "create", "update"), "zone")
         + _grant(leads, ("dispatch", "export", "claim", "import"), "zone")
         + _grant(("pool",), ("read", "claim", "allocate"), "zone")
-        + _grant(("customer",), ("export",), "zone")
+        + _grant(("customer",), ("export", "approve_level"), "zone")
         + _grant(("audit_log",), ("read",), "zone")
         + _grant(("tag",), ("create", "update"), "all")
         + _grant(("assignment_rule",), ("read",), "all")
@@ -78,7 +79,7 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         "sales_manager": _grant(_CRM + leads, ("read", "create", "update"), "team")
         + _grant(leads, ("dispatch", "export", "claim", "import"), "team")
         + _grant(("pool",), ("read", "claim", "allocate"), "team")
-        + _grant(("customer",), ("export",), "team")
+        + _grant(("customer",), ("export", "approve_level"), "team")
         + _grant(("audit_log",), ("read",), "team")
         + _grant(("assignment_rule",), ("read",), "all")
         + reference,

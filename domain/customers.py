@@ -169,3 +169,39 @@ def recycle_due_at(
     if no_deal_days is not None:
         candidates.append(since_claim + timedelta(days=no_deal_days))
     return min(candidates) if candidates else None
+
+
+# --- customer levels (客户等级) and level-change requests ----------------------------------------
+
+LEVEL_RANK = {CustomerLevel.NORMAL: 0, CustomerLevel.KA: 1, CustomerLevel.SKA: 2}
+
+
+class LevelRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+def is_upgrade(from_level: str, to_level: str) -> bool:
+    return LEVEL_RANK[CustomerLevel(to_level)] > LEVEL_RANK[CustomerLevel(from_level)]
+
+
+def level_change_error(current: str, to_level: str) -> str | None:
+    """Why a level-change request from `current` to `to_level` makes no sense, or None."""
+    if to_level == current:
+        return f"the customer is already {current}; ask for another level"
+    return None
+
+
+def may_decide_level_request(
+    decider_id: UUID,
+    applicant_id: UUID,
+    applicants_manager_id: UUID | None,
+    scope_covers_customer: bool,
+) -> bool:
+    """The applicant's manager decides, or anyone allowed to approve levels over the customer —
+    never the applicant on their own request."""
+    if decider_id == applicant_id:
+        return False
+    return decider_id == applicants_manager_id or scope_covers_customer

@@ -18,7 +18,11 @@ EVENT_TYPES: dict[str, str] = {
     "lead.created": "新线索 / a lead came in (API, form or import)",
     "lead.assigned": "线索分配 / a lead was assigned to an owner",
     "lead.converted": "线索转化 / a lead was converted to a customer",
+    "webhook.ping": "测试推送 / a test delivery sent from the webhook settings",
 }
+
+# what a subscription may ask for ("*": everything); a ping goes only to the endpoint tested
+SUBSCRIBABLE: tuple[str, ...] = tuple(t for t in EVENT_TYPES if t != "webhook.ping")
 
 # webhook payloads: POST, JSON body {"id", "type", "occurred_at", "data"}; headers below
 SIGNATURE_HEADER = "X-CRM-Signature"  # "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, f'{t}.{body}')>"

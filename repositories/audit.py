@@ -34,6 +34,7 @@ from repositories.models import (
     FollowUp,
     Lead,
     LeadAction,
+    MessageChannel,
     Pool,
     Role,
     SalesZone,
@@ -41,6 +42,7 @@ from repositories.models import (
     TagCategory,
     Team,
     User,
+    WebhookSubscription,
     table,
 )
 
@@ -56,7 +58,7 @@ SYSTEM = AuditActor(None, "system")
 current_actor: ContextVar[AuditActor] = ContextVar("current_actor", default=SYSTEM)
 
 _SKIP = {"version", "updated_at", "created_at", "name_bigrams"}
-_MASK = {"password_hash", "key_hash"}
+_MASK = {"password_hash", "key_hash", "secret", "config"}  # config: a channel's SMTP password…
 
 # class → (entity name, function giving the aggregate root id)
 _AUDITED: dict[type, tuple[str, Any]] = {
@@ -78,6 +80,8 @@ _AUDITED: dict[type, tuple[str, Any]] = {
     Lead: ("lead", lambda o: o.id),
     LeadAction: ("lead_action", lambda o: o.lead_id),
     Pool: ("pool", lambda o: o.id),
+    WebhookSubscription: ("webhook", lambda o: o.id),
+    MessageChannel: ("message_channel", lambda o: o.code),
 }
 
 

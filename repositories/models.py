@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     SmallInteger,
     String,
     Table,
@@ -284,6 +286,9 @@ class CustomerTier(Base):
     name: Mapped[str] = mapped_column(String(50), nullable=False)
     sort_order: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     no_follow_up_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    # who belongs in the tier (seed 001, admin-edited; customer levels: CustomerLevelDefinition)
+    description: Mapped[str | None] = mapped_column(Text)
+    criteria: Mapped[str | None] = mapped_column(Text)
 
 
 class Customer(Versioned, Base):
@@ -724,6 +729,40 @@ class Pool(Versioned, Base):
     )
 
 
+class PoolPermission(Base):
+    """公海池权限设置 (seed 004): which roles may view, claim from and allocate a pool. A pool
+    without rows follows each role's pool policy; with rows, only the roles listed with the flag
+    may (still within their zones)."""
+
+    __tablename__ = "pool_permissions"
+    pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(
+        ForeignKey("roles.name", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True
+    )
+    can_view: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    can_claim: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    can_allocate: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+
+
+class PoolTargetRule(Base):
+    """Where a released or recycled customer goes: the first rule (by position) whose conditions
+    all hold — an empty list matches anything — names the pool; none: the zone's default pool,
+    then the company pool. The recycle statement joins this table."""
+
+    __tablename__ = "pool_target_rules"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    industries: Mapped[list[str]] = mapped_column(ARRAY(String(100)), nullable=False, server_default="{}")
+    tiers: Mapped[list[str]] = mapped_column(ARRAY(String(8)), nullable=False, server_default="{}")
+    levels: Mapped[list[str]] = mapped_column(ARRAY(String(8)), nullable=False, server_default="{}")
+    zone_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"
+    )
+    pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"), nullable=False)
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (UniqueConstraint("position"),)
+
+
 class OwnershipEvent(Base):
     """A customer changing hands: claimed, released, recycled, allocated, transferred. The daily
     claim cap, the re-claim cooldown and the rep's lost-customer board (遗失看板) read these."""
@@ -818,10 +857,14 @@ class WebhookDelivery(Base):
     event_type: Mapped[str] = mapped_column(String(64), nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # set by a manual re-delivery until its first attempt is logged
+    manual: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     created_at: Mapped[datetime] = _created()
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
@@ -875,7 +918,9 @@ class MessageDelivery(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created()
@@ -883,5 +928,68 @@ class MessageDelivery(Base):
         CheckConstraint("status IN ('pending', 'delivered', 'failed', 'skipped')", name="status"),
         UniqueConstraint("notification_id", "channel", name="uq_message_deliveries_channel"),
         Index("ix_message_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
-        Index("ix_message_deliveries_log", "channel", "created_at", "id"),
+        Index("ix_message_deliveries_log", "created_at", "id"),
+    )
+
+
+# --- customer levels ---
+
+
+class CustomerLevelDefinition(Base):
+    """客户等级 (seed 001): normal / KA / SKA, each with the criteria that qualify a customer —
+    company size, opportunity volume (annual amount), cooperation depth. Admins edit the
+    criteria; a customer's level changes through a level-change request (CustomerLevelRequest)."""
+
+    __tablename__ = "customer_levels"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), nullable=False)  # zh
+    name_en: Mapped[str] = mapped_column(String(50), nullable=False)
+    sort_order: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    # company sizes (domain.customers.CompanySize values) that qualify; empty: any size
+    company_sizes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    # minimum annual opportunity / contract amount, CNY
+    min_annual_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    min_cooperation_years: Mapped[int | None] = mapped_column(SmallInteger)
+    cooperation_depth: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint("code IN ('normal', 'KA', 'SKA')", name="code"),
+        CheckConstraint("min_annual_amount IS NULL OR min_annual_amount >= 0", name="min_annual_amount"),
+    )
+
+
+class CustomerLevelRequest(Base):
+    """客户升级申请: a rep asks for a customer's level to change; the applicant's manager (or
+    anyone allowed to approve levels over the customer) approves or rejects it. One pending
+    request per customer."""
+
+    __tablename__ = "customer_level_requests"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
+    )
+    from_level: Mapped[str] = mapped_column(String(8), nullable=False)
+    to_level: Mapped[str] = mapped_column(String(8), nullable=False)
+    reason: Mapped[str] = mapped_column(String(1000), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (
+        CheckConstraint("from_level IN ('normal', 'KA', 'SKA')", name="from_level"),
+        CheckConstraint("to_level IN ('normal', 'KA', 'SKA')", name="to_level"),
+        CheckConstraint("from_level <> to_level", name="changes_level"),
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="status"),
+        Index(
+            "uq_customer_level_requests_pending",
+            "customer_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_customer_level_requests_created", "created_at", "id"),
+        Index("ix_customer_level_requests_customer", "customer_id", "created_at"),
+        Index("ix_customer_level_requests_requester", "requested_by", "created_at"),
     )

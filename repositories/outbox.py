@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from repositories.models import OutboxEvent
+from repositories.models import OutboxEvent, table
 
 
 def add(
@@ -24,3 +25,8 @@ def add(
             id=uuid.uuid4(), type=event_type, data=data, entity=entity, entity_id=entity_id, actor_id=actor_id
         )
     )
+
+
+async def add_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5000):
+        await session.execute(insert(table(OutboxEvent)), rows[start : start + 5000])

@@ -8,11 +8,36 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, text, update
+from sqlalchemy import and_, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from repositories.models import Customer, Lead, OwnershipEvent, Pool, SalesZone, table
+from repositories.models import (
+    Customer,
+    Lead,
+    OwnershipEvent,
+    Pool,
+    PoolPermission,
+    PoolTargetRule,
+    SalesZone,
+    table,
+)
 from repositories.pagination import keyset, page
+
+# The pool a customer `c` (a customers row) goes to when released or recycled: the first target
+# rule, by position, whose conditions all hold (an empty list matches anything) and whose pool is
+# active; else the customer's zone's default pool; else the company pool. One SQL expression, so
+# the set-based recycle statement and a single release route alike.
+TARGET_POOL_SQL = """coalesce(
+    (SELECT r.pool_id FROM pool_target_rules r JOIN pools tp ON tp.id = r.pool_id AND tp.is_active
+     WHERE (cardinality(r.industries) = 0 OR c.industry = ANY(r.industries))
+       AND (cardinality(r.tiers) = 0 OR c.tier = ANY(r.tiers))
+       AND (cardinality(r.levels) = 0 OR c.level = ANY(r.levels))
+       AND (cardinality(r.zone_ids) = 0 OR c.zone_id = ANY(r.zone_ids))
+     ORDER BY r.position LIMIT 1),
+    (SELECT p.id FROM pools p WHERE p.zone_id = c.zone_id AND p.is_default),
+    (SELECT p.id FROM pools p WHERE p.zone_id IS NULL AND p.is_default))"""
+
+_TARGET_OF = text(f"SELECT {TARGET_POOL_SQL} FROM customers c WHERE c.id = :id")
 
 
 async def add_default_pool(session: AsyncSession, zone: SalesZone) -> Pool:
@@ -25,9 +50,14 @@ async def add_default_pool(session: AsyncSession, zone: SalesZone) -> Pool:
     return pool
 
 
-async def pools(session: AsyncSession, zone_ids: frozenset[uuid.UUID] | None) -> list[Pool]:
-    """Every active pool (zone_ids None), or those of the zones plus company-wide ones."""
-    stmt = select(Pool).where(Pool.is_active).order_by(Pool.is_default.desc(), Pool.name)
+async def pools(
+    session: AsyncSession, zone_ids: frozenset[uuid.UUID] | None, active: bool | None = True
+) -> list[Pool]:
+    """Every pool (zone_ids None), or those of the zones plus company-wide ones; active only
+    (True), inactive only (False) or both (None)."""
+    stmt = select(Pool).order_by(Pool.is_default.desc(), Pool.name)
+    if active is not None:
+        stmt = stmt.where(Pool.is_active.is_(active))
     if zone_ids is not None:
         stmt = stmt.where((Pool.zone_id.is_(None)) | Pool.zone_id.in_(sorted(zone_ids)))
     return list((await session.scalars(stmt)).all())
@@ -41,15 +71,71 @@ async def by_name(session: AsyncSession, name: str) -> Pool | None:
     return await session.scalar(select(Pool).where(Pool.name == name))
 
 
-async def default_for(session: AsyncSession, zone_id: uuid.UUID | None) -> uuid.UUID | None:
-    """The zone's default pool, else the company pool."""
+async def target_of(session: AsyncSession, customer_id: uuid.UUID) -> uuid.UUID | None:
+    """Where the customer goes when released (TARGET_POOL_SQL)."""
+    return await session.scalar(_TARGET_OF, {"id": customer_id})
+
+
+async def held(session: AsyncSession, pool_id: uuid.UUID) -> int:
+    """Customers whose pool this is."""
+    return int(await session.scalar(select(func.count()).where(Customer.pool_id == pool_id)) or 0)
+
+
+async def move_customers(
+    session: AsyncSession, from_pool: uuid.UUID, to_pool: uuid.UUID, now: datetime
+) -> list[uuid.UUID]:
+    """Every customer of one pool to another, in one UPDATE."""
     stmt = (
-        select(Pool.id)
-        .where(Pool.is_default, (Pool.zone_id == zone_id) | Pool.zone_id.is_(None))
-        .order_by(Pool.zone_id.is_(None))
-        .limit(1)
+        update(Customer)
+        .where(Customer.pool_id == from_pool)
+        .values(pool_id=to_pool, version=Customer.version + 1, updated_at=now)
+        .returning(Customer.id)
+        .execution_options(synchronize_session=False)
     )
-    return await session.scalar(stmt)
+    return list((await session.scalars(stmt)).all())
+
+
+async def targeting(session: AsyncSession, pool_id: uuid.UUID) -> list[int]:
+    """Positions of the target rules that send customers to the pool."""
+    stmt = select(PoolTargetRule.position).where(PoolTargetRule.pool_id == pool_id)
+    return list((await session.scalars(stmt.order_by(PoolTargetRule.position))).all())
+
+
+async def permissions(
+    session: AsyncSession, pool_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PoolPermission]]:
+    """pool → its per-role permission rows (a pool without rows is absent)."""
+    if not pool_ids:
+        return {}
+    rows = await session.scalars(
+        select(PoolPermission).where(PoolPermission.pool_id.in_(pool_ids)).order_by(PoolPermission.role)
+    )
+    out: dict[uuid.UUID, list[PoolPermission]] = {}
+    for row in rows:
+        out.setdefault(row.pool_id, []).append(row)
+    return out
+
+
+async def replace_permissions(
+    session: AsyncSession, pool_id: uuid.UUID, rows: Sequence[dict[str, Any]]
+) -> None:
+    await session.execute(delete(PoolPermission).where(PoolPermission.pool_id == pool_id))
+    if rows:
+        await session.execute(insert(table(PoolPermission)), [{**r, "pool_id": pool_id} for r in rows])
+
+
+async def target_rules(session: AsyncSession) -> list[PoolTargetRule]:
+    return list((await session.scalars(select(PoolTargetRule).order_by(PoolTargetRule.position))).all())
+
+
+async def replace_target_rules(session: AsyncSession, rules: Sequence[dict[str, Any]]) -> None:
+    """The ordered list as a whole: position is the index in `rules`."""
+    await session.execute(delete(PoolTargetRule))
+    if rules:
+        await session.execute(
+            insert(table(PoolTargetRule)),
+            [{**r, "id": uuid.uuid4(), "position": i} for i, r in enumerate(rules)],
+        )
 
 
 async def counts(session: AsyncSession, pool_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:

@@ -1,5 +1,6 @@
 """Customer recycling (回收) in SQL: which owned customers are due (or nearly due), and the
-set-based move back to their pools with ownership events and audit rows — one statement."""
+set-based move back to their pools with ownership events, audit rows and outbox events — one
+statement."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from repositories.pools import TARGET_POOL_SQL
 
 # when each owned, unlocked customer falls due: its tier's no-follow-up days after the last
 # follow-up (or the claim), and — when the no-deal rule is on — M days after the claim
@@ -44,9 +47,7 @@ moved AS (
     UPDATE customers c
     SET owner_id = NULL,
         previous_owner_id = due.owner_id,
-        pool_id = coalesce(
-            (SELECT p.id FROM pools p WHERE p.zone_id = c.zone_id AND p.is_default),
-            (SELECT p.id FROM pools p WHERE p.zone_id IS NULL AND p.is_default)),
+        pool_id = {TARGET_POOL_SQL},
         claimed_at = NULL,
         recycle_count = c.recycle_count + 1,
         version = c.version + 1,
@@ -64,6 +65,13 @@ audited AS (
     SELECT :now, NULL, 'system', 'customer', id::text, 'recycle',
            jsonb_build_object('owner_id', jsonb_build_array(owner_id::text, NULL), 'rule', jsonb_build_array(NULL, rule)),
            id::text, :run
+    FROM moved
+),
+announced AS (
+    INSERT INTO outbox_events (id, type, entity, entity_id, data, occurred_at)
+    SELECT gen_random_uuid(), 'customer.recycled', 'customer', id::text,
+           jsonb_build_object('customer_id', id, 'previous_owner_id', owner_id, 'pool_id', pool_id, 'rule', rule),
+           :now
     FROM moved
 )
 SELECT owner_id, count(*) AS n FROM moved GROUP BY owner_id
@@ -96,7 +104,15 @@ fresh AS (
     INSERT INTO recycle_reminders (customer_id, owner_id, due_on)
     SELECT id, owner_id, CAST(timezone('Asia/Shanghai', due_at) AS date) FROM soon
     ON CONFLICT DO NOTHING
-    RETURNING owner_id
+    RETURNING customer_id, owner_id, due_on
+),
+announced AS (
+    INSERT INTO outbox_events (id, type, entity, entity_id, data, occurred_at)
+    SELECT gen_random_uuid(), 'customer.recycle_reminder', 'customer', fresh.customer_id::text,
+           jsonb_build_object('customer_id', fresh.customer_id, 'owner_id', fresh.owner_id,
+                              'due_at', soon.due_at),
+           :now
+    FROM fresh JOIN soon ON soon.id = fresh.customer_id
 )
 SELECT owner_id, count(*) AS n FROM fresh GROUP BY owner_id
 """

@@ -23,6 +23,7 @@ from repositories import recycling as repo
 from repositories import settings as settings_repo
 from services.authz import AccessControl
 from services.notifications import notify
+from services.outbox import kick_after_commit
 
 RECYCLE_RULES = "recycle_rules"
 PREVIEW_LIMIT = 1000
@@ -115,5 +116,7 @@ class CustomerRecyclingService:
                 f"{n} customers go back to the pool within {rules['remind_days_before']} days",
                 "请尽快跟进 / follow them up to keep them",
             )
+        if moved or reminded:
+            kick_after_commit(self.session)  # the statements wrote outbox events
         await self.session.flush()
         return RecycleRun(sum(n for _, n in moved), moved, [], sum(n for _, n in reminded), False)

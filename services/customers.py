@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customers import CustomerFilters, CustomerKind, contact_warnings, would_create_cycle
 from domain.errors import DuplicateRecord, FieldError, NotFound, check_version
+from domain.scope import ScopeLevel
 from repositories import customers as repo
 from repositories import regions as regions_repo
 from repositories import settings as settings_repo
@@ -128,6 +129,8 @@ class CustomerService:
         await self._check_unique(data, customer.id)
         if data.get("parent_id"):
             await self._check_parent(customer.id, data["parent_id"])
+        if "level" in data:
+            self._check_level(customer, data)
         for key, value in data.items():
             setattr(customer, key, value)
         await self._flush_unique()
@@ -170,6 +173,21 @@ class CustomerService:
             and found[merged["district_code"]].parent_code != merged["city_code"]
         ):
             raise FieldError("district_code", "district is not in the chosen city")
+
+    def _check_level(self, customer: Customer, data: dict[str, Any]) -> None:
+        """The level changes through a level-change request (services/customer_levels.py); only
+        callers who may approve levels everywhere (admins) set it directly."""
+        if data["level"] is None:
+            raise FieldError("level", "must be normal, KA or SKA")
+        data["level"] = str(data["level"])
+        if (
+            data["level"] != customer.level
+            and self.actor.scope_for("customer", "approve_level").level is not ScopeLevel.ALL
+        ):
+            raise FieldError(
+                "level",
+                "客户等级需提交变更申请 / ask for a level change with POST /customers/{id}/level-requests",
+            )
 
     async def _check_tier(self, data: dict[str, Any]) -> None:
         if data.get("tier") and await settings_repo.get_tier(self.session, data["tier"]) is None:

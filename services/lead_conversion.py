@@ -15,6 +15,7 @@ from repositories import customers as customers_repo
 from repositories.models import Contact, Customer, Lead
 from services.context import Actor
 from services.leads import LeadService
+from services.outbox import emit
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,19 @@ class LeadConversionService:
             )
         lead.status = LeadStatus.CONVERTED
         lead.customer_id = customer.id
+        emit(
+            self.session,
+            "lead.converted",
+            {
+                "lead_id": lead.id,
+                "customer_id": customer.id,
+                "customer_created": created,
+                "owner_id": lead.owner_id,
+            },
+            entity="lead",
+            entity_id=lead.id,
+            actor_id=self.actor.user_id,
+        )
         await self.session.flush()
         return Conversion(lead, customer.id, created)
 

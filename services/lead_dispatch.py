@@ -16,6 +16,7 @@ from repositories import leads as repo
 from repositories.models import Lead
 from services.context import Actor
 from services.notifications import notify
+from services.outbox import emit
 
 CLOSED = (LeadStatus.CONVERTED, LeadStatus.INVALID)
 
@@ -118,6 +119,21 @@ class LeadDispatchService:
                 "lead",
                 lead.id,
             )
+        emit(
+            self.session,
+            "lead.assigned",
+            {
+                "lead_id": lead.id,
+                "company_name": lead.company_name,
+                "owner_id": owner,
+                "previous_owner_id": previous,
+                "how": how,
+                "reason": reason,
+            },
+            entity="lead",
+            entity_id=lead.id,
+            actor_id=self.actor.user_id,
+        )
         audit.record(
             self.session,
             "lead",

@@ -30,6 +30,7 @@ from services.context import Actor
 from services.lead_reference import ChannelInfo, LeadReference, lead_reference
 from services.lead_routing import Decision, LeadRouter
 from services.notifications import notify
+from services.outbox import emit_many
 
 SCORED_FIELDS = (
     "company_name",
@@ -226,6 +227,29 @@ class LeadIntake:
             for (_, _, taken), made in zip(batch, orm, strict=True):
                 taken.lead = made
         self._notify(leads)
+        await emit_many(
+            self.session,
+            "lead.created",
+            [
+                (
+                    lead.id,
+                    {
+                        "lead_id": lead.id,
+                        "company_name": lead.company_name,
+                        "grade": lead.grade,
+                        "score": lead.score,
+                        "channel_id": lead.channel_id,
+                        "owner_id": lead.owner_id,
+                        "zone_id": lead.zone_id,
+                        "duplicate_of_id": lead.duplicate_of_id,
+                        "customer_id": lead.customer_id,
+                    },
+                )
+                for lead in leads
+            ],
+            entity="lead",
+            actor_id=self.actor.user_id,
+        )
         return results
 
     async def _link_duplicates(self, leads: list[Draft]) -> dict[uuid.UUID, repo.Earlier | Draft]:

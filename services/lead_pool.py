@@ -25,6 +25,7 @@ from repositories.db import advisory_xact_lock
 from repositories.models import Lead, LeadClaim
 from services.context import Actor
 from services.lead_settings import lead_rules
+from services.outbox import emit
 
 OPEN = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
 
@@ -79,6 +80,14 @@ class LeadPoolService:
         lead.queue = None
         self.session.add(LeadClaim(lead_id=lead.id, user_id=user_id))
         audit.record(self.session, "lead", lead.id, "claim", {"owner_id": [None, str(user_id)]})
+        emit(
+            self.session,
+            "lead.assigned",
+            {"lead_id": lead.id, "company_name": lead.company_name, "owner_id": user_id, "how": "claim"},
+            entity="lead",
+            entity_id=lead.id,
+            actor_id=user_id,
+        )
         await self.session.flush()
         return lead
 

@@ -48,6 +48,36 @@ def emit(
     kick_after_commit(session)
 
 
+async def emit_many(
+    session: AsyncSession,
+    event_type: str,
+    items: list[tuple[object, dict[str, Any]]],
+    *,
+    entity: str,
+    actor_id: uuid.UUID | None = None,
+) -> None:
+    """One event per (entity id, data), in one multi-row INSERT (allocations, transfers)."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r} (add it to domain/events.py)")
+    if not items:
+        return
+    await repo.add_many(
+        session,
+        [
+            {
+                "id": uuid.uuid4(),
+                "type": event_type,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "data": _jsonable(data),
+                "actor_id": actor_id,
+            }
+            for entity_id, data in items
+        ],
+    )
+    kick_after_commit(session)
+
+
 def kick_after_commit(session: AsyncSession) -> None:
     """Queue a drain once this transaction commits (once per transaction). Set-based writers
     that insert events or notifications in SQL call this themselves."""

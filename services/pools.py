@@ -21,18 +21,22 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.china_time import CHINA, midnight, week_start
-from domain.errors import Conflict, DuplicateRecord, FieldError, NotFound, RuleViolation
+from domain.errors import Conflict, DuplicateRecord, FieldError, NotFound, PermissionDenied, RuleViolation
 from domain.scope import ScopeLevel
 from repositories import audit
 from repositories import customers as customers_repo
 from repositories import pools as repo
 from repositories import settings as settings_repo
 from repositories.db import advisory_xact_lock
-from repositories.models import Customer, Pool, SalesZone
+from repositories.models import Customer, Pool, PoolPermission, SalesZone
 from services.context import Actor
 from services.notifications import notify
+from services.outbox import emit, emit_many
 
 POOL_RULES = "pool_rules"
+
+# pool permission (公海池权限设置) → the casbin action a pool without permission rows falls back to
+POOL_ACTIONS = {"view": "read", "claim": "claim", "allocate": "allocate"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +109,29 @@ class PoolService:
         org = self.actor.access.org
         return frozenset(org.zones_of(self.actor.user_id) | set(self.actor.scope.zone_ids))
 
-    async def visible(self) -> list[tuple[Pool, int]]:
-        found = await repo.pools(self.session, self.zones())
+    def manages(self) -> bool:
+        """Pool administrators (pool:manage) see every pool of their zones, whatever the pool's
+        view permissions, and may list inactive ones."""
+        return self.actor.access.allowed(self.actor.principal, "pool", "manage")
+
+    def may(self, rows: list[PoolPermission] | None, action: str) -> bool:
+        """公海池权限设置: a pool with permission rows lets only the roles listed with the flag
+        view / claim / allocate; a pool without rows follows the roles' pool policy. Either way
+        the caller's zones still bound what they reach (zones(), pool())."""
+        if not rows:
+            return self.actor.access.allowed(self.actor.principal, "pool", POOL_ACTIONS[action])
+        roles = set(self.actor.access.roles(self.actor.principal))
+        return any(r.role in roles and getattr(r, f"can_{action}") for r in rows)
+
+    async def visible(self, status: str = "active") -> list[tuple[Pool, int]]:
+        """The pools the caller may view; administrators may ask for inactive ones too
+        (status: active / inactive / all) — everyone else sees active pools only."""
+        manages = self.manages()
+        active = {"active": True, "inactive": False}.get(status) if manages else True
+        found = await repo.pools(self.session, self.zones(), active)
+        if not manages:
+            perms = await repo.permissions(self.session, [p.id for p in found])
+            found = [p for p in found if self.may(perms.get(p.id), "view")]
         counts = await repo.counts(self.session, [p.id for p in found])
         return [(p, counts.get(p.id, 0)) for p in found]
 
@@ -121,7 +146,9 @@ class PoolService:
         await self.session.flush()
         return pool
 
-    async def pool(self, pool_id: uuid.UUID) -> Pool:
+    async def pool(self, pool_id: uuid.UUID, action: str = "view") -> Pool:
+        """An active pool of the caller's zones that they may view (else 404) and do `action`
+        on (else 403)."""
         pool = await repo.get(self.session, pool_id)
         zones = self.zones()
         if (
@@ -130,6 +157,11 @@ class PoolService:
             or (zones is not None and pool.zone_id not in zones and pool.zone_id)
         ):
             raise NotFound("pool", pool_id)
+        rows = (await repo.permissions(self.session, [pool.id])).get(pool.id)
+        if not (self.manages() or self.may(rows, "view")):
+            raise NotFound("pool", pool_id)
+        if action != "view" and not self.may(rows, action):
+            raise PermissionDenied(f"your role may not {action} customers of the pool {pool.name}")
         return pool
 
     async def customers(
@@ -152,7 +184,7 @@ class PoolService:
             raise Conflict("another rep has already claimed this customer")
         if customer.pool_id is None:
             raise NotFound("customer", customer_id)
-        await self.pool(customer.pool_id)  # a pool the caller may see, or 404
+        await self.pool(customer.pool_id, "claim")  # a pool the caller may see (or 404) and claim from
         limits = limits_for(
             await pool_rules(self.session), user_id, self.actor.access.roles(self.actor.principal)
         )
@@ -190,16 +222,25 @@ class PoolService:
             ],
         )
         audit.record(self.session, "customer", customer.id, "claim", {"owner_id": [None, str(user_id)]})
+        emit(
+            self.session,
+            "customer.claimed",
+            {"customer_id": customer.id, "name": customer.name, "owner_id": user_id, "pool_id": pool_id},
+            entity="customer",
+            entity_id=customer.id,
+            actor_id=user_id,
+        )
         return await self._reload(customer.id)
 
     async def release(self, customer_id: uuid.UUID, reason: str) -> Customer:
-        """The owner (or their manager) gives the customer back to its zone's pool."""
+        """The owner (or their manager) gives the customer back: to the pool the target rules
+        name for it, else its zone's pool, else the company pool."""
         customer = await customers_repo.get_visible(self.session, customer_id, self.actor.scope)
         if customer is None:
             raise NotFound("customer", customer_id)
         if customer.owner_id is None:
             raise Conflict("the customer is already in the pool")
-        pool_id = await repo.default_for(self.session, customer.zone_id)
+        pool_id = await repo.target_of(self.session, customer.id)
         previous = customer.owner_id
         now = datetime.now(UTC)
         customer.owner_id, customer.pool_id, customer.previous_owner_id = None, pool_id, previous
@@ -218,6 +259,20 @@ class PoolService:
                     "at": now,
                 }
             ],
+        )
+        emit(
+            self.session,
+            "customer.released",
+            {
+                "customer_id": customer.id,
+                "name": customer.name,
+                "previous_owner_id": previous,
+                "pool_id": pool_id,
+                "reason": reason,
+            },
+            entity="customer",
+            entity_id=customer.id,
+            actor_id=self.actor.user_id,
         )
         return customer
 
@@ -257,7 +312,7 @@ class PoolService:
     ) -> dict[uuid.UUID, list[uuid.UUID]]:
         """N pool customers (or the chosen ones) to the chosen reps, at random and evenly —
         counts differ by at most 1 — within the zone's weekly quota."""
-        pool = await self.pool(pool_id)
+        pool = await self.pool(pool_id, "allocate")
         org = self.actor.access.org
         for i, user_id in enumerate(user_ids):
             user = org.users.get(user_id)
@@ -307,6 +362,13 @@ class PoolService:
         )
         await audit.record_many(
             self.session, "customer", "allocate", [(c, {"owner_id": [None, str(u)]}) for c, u in pairs]
+        )
+        await emit_many(
+            self.session,
+            "customer.allocated",
+            [(c, {"customer_id": c, "owner_id": u, "pool_id": pool.id}) for c, u in pairs],
+            entity="customer",
+            actor_id=self.actor.user_id,
         )
         for user_id, ids in out.items():
             if ids and user_id != self.actor.user_id:
@@ -397,6 +459,16 @@ class TransferService:
         change = {"owner_id": [str(from_user), str(to_user)], "reason": [None, reason]}
         await audit.record_many(self.session, "customer", "transfer", [(c, change) for c in moved])
         await audit.record_many(self.session, "lead", "transfer", [(i, change) for i in leads])
+        await emit_many(
+            self.session,
+            "customer.transferred",
+            [
+                (c, {"customer_id": c, "from_owner_id": from_user, "to_owner_id": to_user, "reason": reason})
+                for c in moved
+            ],
+            entity="customer",
+            actor_id=self.actor.user_id,
+        )
         if moved or leads:
             notify(
                 self.session,

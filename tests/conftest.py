@@ -25,7 +25,16 @@ from config import Settings
 from scripts.embedded import ROOT, resolve_database_url, resolve_redis_url, with_database
 from tests.factories import Factory
 
-SEEDED = ("casbin_rule", "roles", "app_settings", "customer_tiers", "channels", "pools")
+SEEDED = (
+    "casbin_rule",
+    "roles",
+    "app_settings",
+    "customer_tiers",
+    "customer_levels",
+    "channels",
+    "pools",
+    "message_channels",
+)
 KEEP = {"regions", "alembic_version", *SEEDED}
 
 

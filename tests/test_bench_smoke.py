@@ -93,6 +93,29 @@ async def test_generate_and_read(scratch, redis_url: str) -> None:  # noqa: ANN0
     assert results[0]["rows"] == 1 and results[0]["bare_rows"] == 1
     assert "lookup.get_visible" in report.table(results)
 
+    # claim.customers, briefly: setup, contended pairs, cap probe, clean-up
+    from bench.claim import MARKER, run_claim_bench
+
+    conn = await asyncpg.connect(url)
+    try:
+        before = await conn.fetchval("SELECT count(*) FROM customers")
+    finally:
+        await conn.close()
+    (claim,) = await run_claim_bench(
+        url, redis_url, seconds=1.0, connections=4, log=logs.append, warmup=0.5, customers=400
+    )
+    assert claim["name"] == "claim.customers" and "error" not in claim, claim.get("error")
+    assert claim["correct"] and claim["no_cap_exceeded"] and claim["cap_probe"]["pass"]
+    assert claim["claims_ok"] > 0 and claim["contended"]["lost_409"] == claim["contended"]["pairs"]
+    assert claim["db_check"]["claimed_twice"] == 0
+    assert {"p50_ms", "p95_ms", "p99_ms", "ops_s", "paced"} <= set(claim)
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM customers") == before
+        assert not await conn.fetchval("SELECT count(*) FROM customers WHERE notes = $1", MARKER)
+    finally:
+        await conn.close()
+
 
 def test_ingest_rules_and_table() -> None:
     from bench.ingest import RULE_PREFIX, TARGET_LEADS_S, _rules

@@ -89,8 +89,10 @@ def test_worker_settings_accept_unix_socket_urls() -> None:
 
 
 def test_worker_registers_hourly_purge() -> None:
-    names = {f.__name__ for f in WorkerSettings.functions}
-    assert "purge_expired" in names
+    names = {getattr(f, "name", None) or f.__name__ for f in WorkerSettings.functions}
+    assert {"purge_expired", "drain_outbox", "recycle_customers"} <= names
+    (drain,) = [c for c in WorkerSettings.cron_jobs if c.name == "cron:drain_outbox"]
+    assert drain.second == {10, 40}  # the outbox sweep, twice a minute
     (job,) = [c for c in WorkerSettings.cron_jobs if c.name == "cron:purge_expired"]
     assert job.minute == 7
     assert job.hour is None  # every hour

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 from arq.constants import default_queue_name
 from redis.asyncio import Redis
@@ -19,6 +19,8 @@ from config import Settings, get_settings
 from repositories import audit
 from repositories.db import make_engine, make_sessionmaker
 from services.authz import AccessControl
+from services.deliveries import http_client, kick_outbox
+from services.outbox import OUTBOX_KICK
 from worker import tasks
 
 
@@ -35,6 +37,10 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["engine"] = make_engine(settings)
     ctx["sessions"] = make_sessionmaker(ctx["engine"])
+    jobs = ctx.get("redis")  # arq's pool: jobs that write events queue a drain after commit
+    if jobs is not None:
+        ctx["sessions"].configure(info={OUTBOX_KICK: lambda: kick_outbox(jobs)})
+    ctx["http"] = http_client(max(settings.outbox_concurrency, 16))
     ctx["authz_redis"] = Redis.from_url(settings.redis_url)
     ctx["access"] = AccessControl(
         ctx["engine"], ctx["sessions"], ctx["authz_redis"], settings.authz_refresh_seconds
@@ -43,6 +49,8 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.get("http") is not None:
+        await ctx["http"].close()
     if ctx.get("authz_redis") is not None:
         await ctx["authz_redis"].aclose()
     engine = ctx.get("engine")
@@ -61,6 +69,8 @@ class WorkerSettings:
         tasks.import_leads,
         tasks.sweep_imports,
         tasks.recycle_customers,
+        # one job per kick bucket: nothing worth keeping in Redis afterwards
+        func(tasks.drain_outbox, keep_result=0, max_tries=3),
     ]
     cron_jobs = [
         # hourly, at :07 (off the hour, when other schedulers tend to fire)
@@ -75,6 +85,9 @@ class WorkerSettings:
         ),
         # every 2 minutes: imports whose job was lost or whose worker died are resumed
         cron(tasks.sweep_imports, name="cron:sweep_imports", minute=set(range(1, 60, 2)), second=30),
+        # every 30 s: the outbox sweep — retries that fell due, and rows whose kick was lost
+        # (Redis restarted, or the API could not reach it)
+        cron(tasks.drain_outbox, name="cron:drain_outbox", second={10, 40}, run_at_startup=True),
         # nightly, at CRM_RECYCLE_AT China time (02:00): customer recycling and reminders
         cron(
             tasks.recycle_customers,

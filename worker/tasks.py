@@ -8,6 +8,7 @@ arq's own `redis`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -20,6 +21,7 @@ from repositories.db import unit_of_work
 from services.authz import AccessControl
 from services.context import Actor
 from services.customer_recycling import CustomerRecyclingService
+from services.deliveries import KICK_BUCKET_SECONDS, OutboxDrain, next_bucket_wait
 from services.lead_import import run_import, stalled
 from services.lead_recycling import LeadRecyclingService
 
@@ -92,3 +94,28 @@ async def recycle_customers(ctx: dict[str, Any]) -> dict[str, int]:
         result = await CustomerRecyclingService(session).run()
     log.info("recycle_customers: %d recycled, %d reminders", result.count, result.reminded)
     return {"recycled": result.count, "reminded": result.reminded}
+
+
+async def drain_outbox(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Deliver what the outbox holds: webhooks and channel messages (kicked after each commit
+    that wrote events or notifications, and every 30 s by cron as the sweep).
+
+    Kicks share a job id per half-second bucket, so a kick made while this job waited in the
+    queue was refused; such a kick came from a commit before the bucket ended. Draining once
+    more after the bucket's end picks those rows up."""
+    settings = ctx["settings"]
+    drain = OutboxDrain(
+        ctx["sessions"],
+        ctx["http"],
+        concurrency=settings.outbox_concurrency,
+        per_endpoint=settings.outbox_per_endpoint,
+    )
+    stats = await drain.run(budget=50.0)
+    enqueued = ctx.get("enqueue_time")
+    if enqueued is not None:
+        await asyncio.sleep(next_bucket_wait(enqueued.timestamp(), time.time(), KICK_BUCKET_SECONDS))
+        stats = await drain.run(budget=10.0)
+    summary = drain.stats.summary()
+    if stats.events or stats.notifications or stats.webhooks or stats.messages:
+        log.info("drain_outbox: %s", summary)
+    return summary

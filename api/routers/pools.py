@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import Field, model_validator
 
-from api.deps import Authorize, Session
+from api.deps import Authorize, IfMatch, Session, etag
 from api.routers.customers import detail_out
 from api.routing import TransactionalRoute
 from api.schemas import Input, Items, NamedRef, Output, Page
@@ -21,6 +21,7 @@ from repositories.db import after_commit
 from services.context import Actor
 from services.customer_recycling import CustomerRecyclingService, recycle_rules, update_recycle_rules
 from services.customers import CustomerService
+from services.pool_admin import PoolAdminService
 from services.pools import PoolService, TransferService, pool_rules, update_pool_rules
 
 router = APIRouter(tags=["pools"], route_class=TransactionalRoute)
@@ -34,6 +35,7 @@ class PoolOut(Output):
     description: str | None
     is_active: bool
     customers: int = Field(description="customers waiting in the pool")
+    version: int = Field(description="send it back as If-Match when editing the pool")
 
 
 class PoolIn(Input):
@@ -45,7 +47,69 @@ class PoolIn(Input):
 class PoolUpdate(Input):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=1000)
-    is_active: bool | None = None
+    is_active: bool | None = Field(None, description="false: deactivate (never a default pool)")
+    move_to_pool_id: UUID | None = Field(
+        None, description="deactivating a pool that holds customers: the active pool they move to"
+    )
+
+
+class PoolPermissionIn(Input):
+    role: str = Field(min_length=1, max_length=64)
+    can_view: bool = False
+    can_claim: bool = Field(False, description="needs can_view")
+    can_allocate: bool = Field(False, description="needs can_view")
+
+
+class PoolPermissionsIn(Input):
+    roles: list[PoolPermissionIn] = Field(
+        max_length=100,
+        description="only these roles may view / claim / allocate; empty: back to each role's pool policy",
+    )
+
+
+class PoolPermission(Output):
+    role: str
+    label: str
+    can_view: bool
+    can_claim: bool
+    can_allocate: bool
+
+
+class PoolPermissions(Output):
+    pool_id: UUID
+    custom: bool = Field(description="true: the pool's own permissions; false: each role's pool policy")
+    roles: list[PoolPermission] = Field(description="every role")
+
+
+class PoolTargetRuleIn(Input):
+    industries: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100, description="empty: any industry"
+    )
+    tiers: list[Annotated[str, Field(min_length=1, max_length=8)]] = Field(
+        default_factory=list, max_length=20, description="customer tier codes; empty: any"
+    )
+    levels: list[Literal["normal", "KA", "SKA"]] = Field(default_factory=list, description="empty: any level")
+    zone_ids: list[UUID] = Field(default_factory=list, max_length=100, description="empty: any zone")
+    pool_id: UUID = Field(description="an active pool")
+
+
+class PoolTargetRule(Output):
+    industries: list[str]
+    tiers: list[str]
+    levels: list[str]
+    zone_ids: list[UUID]
+    pool_id: UUID
+
+
+class PoolTargets(Output):
+    rules: list[PoolTargetRule] = Field(
+        description="in order: the first whose conditions all hold names the pool; none: the "
+        "customer's zone's default pool, then the company pool"
+    )
+
+
+class PoolTargetsIn(Input):
+    rules: list[PoolTargetRuleIn] = Field(max_length=100)
 
 
 class PoolCustomer(Output):
@@ -124,10 +188,16 @@ def _pool(pool: Any, count: int) -> dict[str, Any]:
 
 @router.get("/pools", operation_id="list_pools", response_model=Items[PoolOut])
 async def list_pools(
-    session: Session, actor: Annotated[Actor, Depends(Authorize("pool", "read"))]
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("pool", "read"))],
+    status: Annotated[
+        Literal["active", "inactive", "all"],
+        Query(description="pool administrators only; everyone else sees active pools"),
+    ] = "active",
 ) -> dict[str, Any]:
-    """The pools the caller may see (their zones', and company-wide ones), with their sizes."""
-    return {"items": [_pool(p, n) for p, n in await PoolService(session, actor).visible()]}
+    """The pools the caller may see (their zones', and company-wide ones, as the pools' view
+    permissions allow), with their sizes."""
+    return {"items": [_pool(p, n) for p, n in await PoolService(session, actor).visible(status)]}
 
 
 @router.post(
@@ -138,6 +208,52 @@ async def create_pool(
 ) -> dict[str, Any]:
     """An extra pool (e.g. by industry); every zone has its default pool already."""
     return _pool(await PoolService(session, actor).create(body.model_dump()), 0)
+
+
+@router.patch("/pools/{pool_id}", operation_id="update_pool", response_model=PoolOut)
+async def update_pool(
+    pool_id: UUID,
+    body: PoolUpdate,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("pool", "manage"))],
+    expected: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    """Rename, describe, deactivate or reactivate a pool. A default pool cannot be deactivated
+    (422); a pool still holding customers only with `move_to_pool_id` (else 409 with the count);
+    a pool target rules send customers to only after the rules change (409)."""
+    data = body.model_dump(exclude_unset=True)
+    move_to = data.pop("move_to_pool_id", None)
+    service = PoolAdminService(session, actor)
+    pool = await service.update(pool_id, data, expected, move_to)
+    response.headers["ETag"] = etag(pool.version)
+    return _pool(pool, await service.count(pool.id))
+
+
+@router.get(
+    "/pools/{pool_id}/permissions", operation_id="get_pool_permissions", response_model=PoolPermissions
+)
+async def get_pool_permissions(
+    pool_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("pool", "manage"))]
+) -> dict[str, Any]:
+    """公海池权限设置: who may view, claim from and allocate the pool, per role."""
+    return await PoolAdminService(session, actor).permissions(pool_id)
+
+
+@router.put(
+    "/pools/{pool_id}/permissions", operation_id="update_pool_permissions", response_model=PoolPermissions
+)
+async def put_pool_permissions(
+    pool_id: UUID,
+    body: PoolPermissionsIn,
+    session: Session,
+    actor: Annotated[Actor, Depends(Authorize("pool", "manage"))],
+) -> dict[str, Any]:
+    """Replace the pool's permissions: only the roles listed may view / claim / allocate (still
+    within their zones and their role's pool policy); an empty list returns the pool to each
+    role's pool policy."""
+    items = [r.model_dump() for r in body.roles]
+    return await PoolAdminService(session, actor).set_permissions(pool_id, items)
 
 
 @router.get(
@@ -216,7 +332,8 @@ async def release_customer(
     session: Session,
     actor: Annotated[Actor, Depends(Authorize("customer", "update"))],
 ) -> dict[str, Any]:
-    """Give a customer back to its zone's pool (释放), with a reason (kept in its history)."""
+    """Give a customer back (释放), with a reason (kept in its history): to the pool the target
+    rules name for it (settings: pool targets), else its zone's pool, else the company pool."""
     customer = await PoolService(session, actor).release(customer_id, body.reason)
     return {"customer_id": customer.id, "pool_id": customer.pool_id}
 
@@ -248,6 +365,23 @@ async def put_pool_rules(
     """Claim rules: the defaults, and limits that differ per role or per user (a group sent
     replaces the stored one; fields left out of `defaults` keep their value)."""
     return await update_pool_rules(session, body.model_dump(exclude_none=True))
+
+
+@router.get("/settings/pool-targets", operation_id="get_pool_targets", response_model=PoolTargets)
+async def get_pool_targets(
+    session: Session, actor: Annotated[Actor, Depends(Authorize("setting", "read"))]
+) -> dict[str, Any]:
+    return {"rules": await PoolAdminService(session, actor).target_rules()}
+
+
+@router.put("/settings/pool-targets", operation_id="update_pool_targets", response_model=PoolTargets)
+async def put_pool_targets(
+    body: PoolTargetsIn, session: Session, actor: Annotated[Actor, Depends(Authorize("setting", "update"))]
+) -> dict[str, Any]:
+    """Where released and recycled customers go: an ordered list replaced as a whole; each
+    condition (industries, tiers, levels, zones) empty means any."""
+    rules = [r.model_dump() for r in body.rules]
+    return {"rules": await PoolAdminService(session, actor).set_target_rules(rules)}
 
 
 class RecycleIn(Input):

@@ -35,11 +35,15 @@ class TierOut(Output):
     name: str
     sort_order: int
     no_follow_up_days: int
+    description: str | None = Field(description="what the tier is for")
+    criteria: str | None = Field(description="which customers belong in it (seed 001)")
 
 
 class TierUpdate(Input):
     name: str | None = Field(None, min_length=1, max_length=50)
     no_follow_up_days: int | None = Field(None, ge=1, le=3650)
+    description: str | None = Field(None, max_length=2000)
+    criteria: str | None = Field(None, max_length=2000)
 
 
 @router.get("/settings/customer-rules", operation_id="get_customer_rules", response_model=CustomerRules)

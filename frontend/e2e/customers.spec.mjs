@@ -94,12 +94,12 @@ step("a contact reporting to another shows under them in the org chart", async (
 });
 
 step("a renamed tier (PATCH /customer-tiers/C) shows on the customer", async () => {
-  await openMenu(page, "menu-customer-rules");
-  const row = byTestId(page, "tier-table").locator('tr[data-code="C"]');
-  await row.locator('[data-testid="tier-edit"]').click();
-  await byTestId(page, "tier-name").fill(tierName);
+  await openMenu(page, "menu-levels-tiers");
+  const row = byTestId(page, "tier-criteria-table").locator('tr[data-code="C"]');
+  await row.locator('[data-testid="tier-criteria-edit"]').click();
+  await byTestId(page, "tier-criteria-name").fill(tierName);
   const saved = waitForApi(page, "/api/v1/customer-tiers/C", [], "PATCH");
-  await submitModal(page, "tier-save");
+  await submitModal(page, "tier-criteria-save");
   assert((await saved).ok(), "tier rename failed");
   await row.filter({ hasText: tierName }).waitFor();
   await page.goto(`/customers/${customerId}`);

@@ -13,6 +13,7 @@ import { firstAllowedPath } from "./layout/menuConfig";
 import { CustomerDetailPage } from "./pages/customers/CustomerDetailPage";
 import { CustomerFormPage } from "./pages/customers/CustomerFormPage";
 import { CustomerListPage } from "./pages/customers/CustomerListPage";
+import { LostBoardRoute } from "./pages/customers/LostBoardRoute";
 import { LeadBoardRoute } from "./pages/leads/LeadBoardRoute";
 import { LeadDetailPage } from "./pages/leads/LeadDetailPage";
 import { LeadImportPage } from "./pages/leads/LeadImportPage";
@@ -27,9 +28,16 @@ import { UsersPage } from "./pages/org/UsersPage";
 import { AssignmentRulesPage } from "./pages/settings/AssignmentRulesPage";
 import { ChannelsPage } from "./pages/settings/ChannelsPage";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage";
+import { NotificationChannelsPage } from "./pages/settings/NotificationChannelsPage";
+import { WebhookDeliveriesPage } from "./pages/settings/WebhookDeliveriesPage";
+import { WebhooksPage } from "./pages/settings/WebhooksPage";
 import { CustomerRulesPage } from "./pages/settings/CustomerRulesPage";
 import { LeadRulesPage } from "./pages/settings/LeadRulesPage";
+import { PoolAdminPage } from "./pages/settings/PoolAdminPage";
 import { PoolRulesPage } from "./pages/settings/PoolRulesPage";
+import { LevelsTiersPage } from "./pages/settings/LevelsTiersPage";
+import { LevelRequestsPage } from "./pages/levels/LevelRequestsPage";
+import { RecyclingPage } from "./pages/settings/RecyclingPage";
 import { RolesPage } from "./pages/settings/RolesPage";
 import { makeQueryClient } from "./queryClient";
 
@@ -55,6 +63,8 @@ export function AppRoutes() {
         <Route element={<AppLayout />}>
           <Route index element={<Home />} />
           <Route path="customers" element={<Allowed resource="customer" action="read"><CustomerListPage /></Allowed>} />
+          <Route path="customers/lost" element={<Allowed resource="customer" action="read"><LostBoardRoute /></Allowed>} />
+          <Route path="level-requests" element={<Allowed resource="customer" action="approve_level"><LevelRequestsPage /></Allowed>} />
           <Route path="customers/new" element={<Allowed resource="customer" action="create"><CustomerFormPage /></Allowed>} />
           <Route path="customers/:id" element={<Allowed resource="customer" action="read"><CustomerDetailPage /></Allowed>} />
           <Route path="customers/:id/edit" element={<Allowed resource="customer" action="update"><CustomerFormPage /></Allowed>} />
@@ -69,12 +79,18 @@ export function AppRoutes() {
           <Route path="org/teams" element={<Allowed resource="team" action="read"><TeamsPage /></Allowed>} />
           <Route path="org/users" element={<Allowed resource="user" action="read"><UsersPage /></Allowed>} />
           <Route path="settings/customer-rules" element={<Allowed resource="setting" action="read"><CustomerRulesPage /></Allowed>} />
+          <Route path="settings/levels-tiers" element={<Allowed resource="setting" action="read"><LevelsTiersPage /></Allowed>} />
           <Route path="settings/lead-rules" element={<Allowed resource="setting" action="read"><LeadRulesPage /></Allowed>} />
           <Route path="settings/pool-rules" element={<Allowed resource="setting" action="read"><PoolRulesPage /></Allowed>} />
+          <Route path="settings/pools" element={<Allowed resource="pool" action="manage"><PoolAdminPage /></Allowed>} />
+          <Route path="settings/recycling" element={<Allowed resource="setting" action="read"><RecyclingPage /></Allowed>} />
           <Route path="settings/assignment-rules" element={<Allowed resource="assignment_rule" action="read"><AssignmentRulesPage /></Allowed>} />
           <Route path="settings/channels" element={<Allowed resource="channel" action="read"><ChannelsPage /></Allowed>} />
           <Route path="settings/roles" element={<Allowed resource="role" action="manage"><RolesPage /></Allowed>} />
           <Route path="settings/api-keys" element={<Allowed resource="api_key" action="read"><ApiKeysPage /></Allowed>} />
+          <Route path="settings/webhooks" element={<Allowed resource="webhook" action="read"><WebhooksPage /></Allowed>} />
+          <Route path="settings/webhooks/:id" element={<Allowed resource="webhook" action="read"><WebhookDeliveriesPage /></Allowed>} />
+          <Route path="settings/notification-channels" element={<Allowed resource="setting" action="read"><NotificationChannelsPage /></Allowed>} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

@@ -80,7 +80,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('notification_id', 'channel', name='uq_message_deliveries_channel')
     )
     op.create_index('ix_message_deliveries_due', 'message_deliveries', ['next_attempt_at'], unique=False, postgresql_where=sa.text("status = 'pending'"))
-    op.create_index('ix_message_deliveries_log', 'message_deliveries', ['channel', 'created_at', 'id'], unique=False)
+    op.create_index('ix_message_deliveries_log', 'message_deliveries', ['created_at', 'id'], unique=False)
     op.create_table('webhook_deliveries',
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('subscription_id', sa.UUID(), nullable=False),
@@ -92,6 +92,7 @@ def upgrade() -> None:
     sa.Column('last_status_code', sa.Integer(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('manual', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name=op.f('ck_webhook_deliveries_status')),
     sa.ForeignKeyConstraint(['event_id'], ['outbox_events.id'], name=op.f('fk_webhook_deliveries_event_id_outbox_events'), ondelete='CASCADE'),

@@ -10,15 +10,12 @@ import uuid
 from typing import Any
 
 import pytest
-from arq import create_pool
-from arq.worker import create_worker
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from config import Settings
 from repositories.models import AuditEntry, Lead, LeadImport, Notification
 from services.lead_import import run_import
-from worker.settings import WorkerSettings, redis_settings
+from tests.support import run_worker
 from worker.tasks import _actor_for
 
 IMPORTS = "/api/v1/imports"
@@ -31,27 +28,6 @@ def gb18030_csv(rows: list[list[str]], headers: list[str] = HEADERS) -> bytes:
     writer.writerow(headers)
     writer.writerows(rows)
     return buffer.getvalue().encode("gb18030")
-
-
-async def run_worker(settings: Settings) -> None:
-    """Drain the queue with a real arq worker in burst mode."""
-    pool = await create_pool(redis_settings(settings.redis_url))
-    try:
-        worker = create_worker(
-            WorkerSettings,  # type: ignore[arg-type]
-            burst=True,
-            poll_delay=0.05,
-            handle_signals=False,
-            cron_jobs=[],
-            redis_pool=pool,
-            ctx={"settings": settings},
-        )
-        try:
-            await worker.async_run()
-        finally:
-            await worker.close()
-    finally:
-        await pool.aclose()
 
 
 async def count_leads(app, **where: Any) -> int:  # noqa: ANN001

@@ -39,6 +39,11 @@ export type CustomerTag = CustomerListItem["tags"][number];
 
 export type Tier = Ok<P["/api/v1/customer-tiers"]["get"]>["items"][number];
 export type TierUpdate = Body<P["/api/v1/customer-tiers/{code}"]["patch"]>;
+export type LevelDefinition = Ok<P["/api/v1/customer-levels"]["get"]>["items"][number];
+export type LevelDefinitionUpdate = Body<P["/api/v1/customer-levels/{code}"]["patch"]>;
+export type LevelRequest = Ok<P["/api/v1/level-requests/{request_id}"]["get"]>;
+export type LevelRequestPage = Ok<P["/api/v1/level-requests"]["get"]>;
+export type LevelRequestStatus = LevelRequest["status"];
 export type CustomerRules = Ok<P["/api/v1/settings/customer-rules"]["get"]>;
 export type CompanySize = NonNullable<CustomerCreate["size"]>;
 export type Gender = NonNullable<CustomerCreate["gender"]>;

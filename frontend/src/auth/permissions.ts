@@ -17,9 +17,10 @@ export type Resource =
   | "lead"
   | "channel"
   | "assignment_rule"
-  | "pool";
+  | "pool"
+  | "webhook";
 
-export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch" | "claim" | "import" | "allocate";
+export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch" | "claim" | "import" | "allocate" | "approve_level";
 
 /** True when the user's roles grant `action` on `resource` at any data scope. */
 export function can(perms: Permissions | undefined | null, resource: Resource, action: Action): boolean {

@@ -48,9 +48,9 @@ function renderMenu(permissions: Me["permissions"]) {
 }
 
 describe("permission-aware menu", () => {
-  it("gives a rep only the customers entry", () => {
+  it("gives a rep only the customer entries", () => {
     const nodes = visibleMenu(repPerms);
-    expect(nodes.map((n) => n.key)).toEqual(["customers"]);
+    expect(nodes.map((n) => n.key)).toEqual(["customers", "lost-customers"]);
     expect(firstAllowedPath(repPerms)).toBe("/customers");
   });
 
@@ -95,6 +95,6 @@ describe("permission-aware menu", () => {
     expect(visibleMenu(repPerms).some((n) => isGroup(n) && n.key === "settings")).toBe(false);
     const perms = { ...repPerms, setting: { read: "all" } } as Me["permissions"];
     const settings = visibleMenu(perms).find((n) => isGroup(n) && n.key === "settings");
-    expect(settings && isGroup(settings) ? settings.children.map((c) => c.key) : []).toEqual(["customer-rules", "lead-rules", "pool-rules"]);
+    expect(settings && isGroup(settings) ? settings.children.map((c) => c.key) : []).toEqual(["customer-rules", "levels-tiers", "lead-rules", "pool-rules", "recycling", "notification-channels"]);
   });
 });

@@ -21,6 +21,8 @@ export type MenuNode = MenuEntry | MenuGroup;
 
 export const MENU: MenuNode[] = [
   { key: "customers", path: "/customers", label: "menu.customers", resource: "customer", action: "read", testId: "menu-customers" },
+  { key: "lost-customers", path: "/customers/lost", label: "menu.lostCustomers", resource: "customer", action: "read", testId: "menu-lost-customers" },
+  { key: "level-requests", path: "/level-requests", label: "menu.levelRequests", resource: "customer", action: "approve_level", testId: "menu-level-requests" },
   { key: "pools", path: "/pools", label: "menu.pools", resource: "pool", action: "read", testId: "menu-pools" },
   { key: "leads", path: "/leads", label: "menu.leads", resource: "lead", action: "read", testId: "menu-leads" },
   { key: "lead-board", path: "/leads/board", label: "menu.leadBoard", resource: "lead", action: "read", testId: "menu-lead-board" },
@@ -40,12 +42,17 @@ export const MENU: MenuNode[] = [
     label: "menu.settings",
     children: [
       { key: "customer-rules", path: "/settings/customer-rules", label: "menu.customerRules", resource: "setting", action: "read", testId: "menu-customer-rules" },
+      { key: "levels-tiers", path: "/settings/levels-tiers", label: "menu.levelsTiers", resource: "setting", action: "read", testId: "menu-levels-tiers" },
       { key: "lead-rules", path: "/settings/lead-rules", label: "menu.leadRules", resource: "setting", action: "read", testId: "menu-lead-rules" },
       { key: "pool-rules", path: "/settings/pool-rules", label: "menu.poolRules", resource: "setting", action: "read", testId: "menu-pool-rules" },
+      { key: "pool-admin", path: "/settings/pools", label: "menu.poolAdmin", resource: "pool", action: "manage", testId: "menu-pool-admin" },
+      { key: "recycling", path: "/settings/recycling", label: "menu.recycling", resource: "setting", action: "read", testId: "menu-recycling" },
       { key: "assignment-rules", path: "/settings/assignment-rules", label: "menu.assignmentRules", resource: "assignment_rule", action: "read", testId: "menu-assignment-rules" },
       { key: "channels", path: "/settings/channels", label: "menu.channels", resource: "channel", action: "read", testId: "menu-channels" },
       { key: "roles", path: "/settings/roles", label: "menu.roles", resource: "role", action: "manage", testId: "menu-roles" },
       { key: "api-keys", path: "/settings/api-keys", label: "menu.apiKeys", resource: "api_key", action: "read", testId: "menu-api-keys" },
+      { key: "webhooks", path: "/settings/webhooks", label: "menu.webhooks", resource: "webhook", action: "read", testId: "menu-webhooks" },
+      { key: "notification-channels", path: "/settings/notification-channels", label: "menu.notificationChannels", resource: "setting", action: "read", testId: "menu-notification-channels" },
     ],
   },
 ];

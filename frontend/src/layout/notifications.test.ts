@@ -6,7 +6,9 @@ describe("notifications", () => {
     expect(notificationTarget({ entity: "lead", entity_id: "7f0c" })).toBe("/leads/7f0c");
     expect(notificationTarget({ entity: "lead", entity_id: null })).toBeNull();
     expect(notificationTarget({ entity: "lead_import", entity_id: "i9" })).toBe("/leads/import/i9");
-    expect(notificationTarget({ entity: "customer", entity_id: "1" })).toBeNull();
+    expect(notificationTarget({ entity: "customer", entity_id: "c1" })).toBe("/customers/c1");
+    expect(notificationTarget({ entity: "customer_level_request", entity_id: "r1" })).toBe("/level-requests");
+    expect(notificationTarget({ entity: "follow_up", entity_id: "1" })).toBeNull();
     expect(notificationTarget({ entity: null, entity_id: null })).toBeNull();
   });
 

@@ -12,7 +12,7 @@ describe("public pool and pool rules menu entries", () => {
     const customersOnly = { customer: { read: "own" } } as Me["permissions"];
     expect(entries(customersOnly).map((e) => e.key)).not.toContain("pools");
     const rep = { customer: { read: "own" }, pool: { read: "own", claim: "own" }, lead: { read: "own" } } as Me["permissions"];
-    expect(entries(rep).map((e) => e.key)).toEqual(["customers", "pools", "leads", "lead-board"]);
+    expect(entries(rep).map((e) => e.key)).toEqual(["customers", "lost-customers", "pools", "leads", "lead-board"]);
     expect(MENU.find((n) => n.key === "pools")).toMatchObject({ path: "/pools", resource: "pool", action: "read", testId: "menu-pools" });
     expect([zhCN["menu.pools"], en["menu.pools"]]).toEqual(["公海", "Public pool"]);
   });

@@ -8,6 +8,7 @@ import { isApiError } from "../../api/problem";
 import { fetchTiers, keys } from "../../api/queries";
 import type { Customer } from "../../api/types";
 import { useCan } from "../../auth/context";
+import { useNow } from "../../components/chinaTime";
 import { fmtDate, fmtDateTime } from "../../components/format";
 import { useRegionNames } from "../../components/regions";
 import { useApiError } from "../../components/useApiError";
@@ -16,14 +17,18 @@ import type { MessageKey } from "../../i18n/messages";
 import { NotFoundPage } from "../NotFoundPage";
 import { AuditTab } from "./AuditTab";
 import { ContactsSection } from "./ContactsSection";
-import { LockCustomerButton, ReleaseCustomerButton } from "./CustomerPoolActions";
+import { LockCustomerButton, RecycleCountdown, ReleaseCustomerButton } from "./CustomerPoolActions";
+import { LevelRequestButton } from "./LevelRequestButton";
 import { customerKey, fetchCustomer, retryUnlessClientError } from "./customerQueries";
 import { FollowUpTimeline } from "./FollowUpTimeline";
+import { useRemindDays } from "./recycleDue";
 import { TagsEditor } from "./TagsEditor";
 
 function Profile({ customer }: { customer: Customer }) {
   const t = useT();
   const region = useRegionNames([customer.province_code, customer.city_code, customer.district_code]).filter(Boolean).join(" / ");
+  const remindDays = useRemindDays();
+  const now = useNow();
   const c = customer;
   const rows: [MessageKey, ReactNode][] =
     c.kind === "enterprise"
@@ -81,6 +86,7 @@ function Profile({ customer }: { customer: Customer }) {
     ["customer.lastFollowedUpAt", fmtDateTime(c.last_followed_up_at)],
     ["customer.claimedAt", c.claimed_at ? <span data-testid="customer-claimed-at">{fmtDateTime(c.claimed_at)}</span> : null],
     ["customer.recycleCount", <span data-testid="customer-recycle-count">{c.recycle_count}</span>],
+    ["customer.recycleDue", <RecycleCountdown customer={c} remindDays={remindDays} now={now} />],
     ["common.createdAt", fmtDateTime(c.created_at)],
     ["common.updatedAt", fmtDateTime(c.updated_at)],
   ];
@@ -169,6 +175,7 @@ export function CustomerDetailPage() {
           </Space>
           <Space>
             <Button onClick={() => navigate("/customers")}>{t("common.back")}</Button>
+            {can("customer", "update") && <LevelRequestButton customerId={c.id} level={c.level} />}
             {c.owner && can("customer", "update") && <LockCustomerButton customerId={c.id} locked={Boolean(c.locked_at)} />}
             {c.owner && can("customer", "update") && <ReleaseCustomerButton customerId={c.id} onReleased={() => navigate(can("pool", "read") ? "/pools" : "/customers")} />}
             {can("customer", "update") && (

@@ -28,12 +28,15 @@ import { ApiError } from "../../api/problem";
 import { fetchTiers, keys } from "../../api/queries";
 import type { CustomerListItem, CustomerQuery, CustomerSort } from "../../api/types";
 import { useCan } from "../../auth/context";
+import { useNow } from "../../components/chinaTime";
 import { fmtDateTime, readStored, writeStored } from "../../components/format";
 import { useRegionNames } from "../../components/regions";
 import { ProvinceSelect, TeamSelect, TierSelect, UserSelect, ZoneSelect } from "../../components/selects";
 import { useApiError } from "../../components/useApiError";
 import { translateDynamic, useT } from "../../i18n/context";
+import { RecycleCountdown } from "./CustomerPoolActions";
 import { QuickFollowUpModal } from "./FollowUpForm";
+import { useRemindDays } from "./recycleDue";
 import { TagSelect } from "./TagSelect";
 
 const PAGE_SIZE = 50;
@@ -53,6 +56,7 @@ type ColumnKey =
   | "uscc"
   | "industry"
   | "last_followed_up_at"
+  | "recycle_due_at"
   | "created_at"
   | "updated_at";
 
@@ -69,10 +73,11 @@ const ALL_COLUMNS: ColumnKey[] = [
   "uscc",
   "industry",
   "last_followed_up_at",
+  "recycle_due_at",
   "created_at",
   "updated_at",
 ];
-const DEFAULT_COLUMNS: ColumnKey[] = ["name", "kind", "level", "tier", "owner", "zone", "tags", "last_followed_up_at", "created_at"];
+const DEFAULT_COLUMNS: ColumnKey[] = ["name", "kind", "level", "tier", "owner", "zone", "tags", "last_followed_up_at", "recycle_due_at", "created_at"];
 
 interface FilterValues {
   kind?: CustomerQuery["kind"];
@@ -163,6 +168,8 @@ export function CustomerListPage() {
   ).length;
   const tiers = useQuery({ queryKey: keys.tiers, queryFn: fetchTiers, staleTime: 5 * 60_000 });
   const tierName = useMemo(() => new Map((tiers.data ?? []).map((tier) => [tier.code, tier.name])), [tiers.data]);
+  const remindDays = useRemindDays();
+  const now = useNow();
 
   const list = useInfiniteQuery({
     queryKey: ["customers", "list", query],
@@ -212,6 +219,7 @@ export function CustomerListPage() {
     uscc: t("customer.uscc"),
     industry: t("customer.industry"),
     last_followed_up_at: t("customer.lastFollowedUpAt"),
+    recycle_due_at: t("customer.recycleDue"),
     created_at: t("common.createdAt"),
     updated_at: t("common.updatedAt"),
   };
@@ -244,6 +252,7 @@ export function CustomerListPage() {
     uscc: (r) => r.uscc ?? "",
     industry: (r) => r.industry ?? "",
     last_followed_up_at: (r) => fmtDateTime(r.last_followed_up_at),
+    recycle_due_at: (r) => <RecycleCountdown customer={r} remindDays={remindDays} now={now} />,
     created_at: (r) => fmtDateTime(r.created_at),
     updated_at: (r) => fmtDateTime(r.updated_at),
   };

@@ -1,13 +1,40 @@
-/** Public pool (公海) actions on an owned customer: release it to the pool, lock / unlock it. */
+/** Public pool (公海) actions on an owned customer: release it to the pool, lock / unlock it; days until recycle. */
 import { LockOutlined, UnlockOutlined } from "@ant-design/icons";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form } from "antd";
+import { App, Button, Form, Tooltip, Typography } from "antd";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
+import { fmtDateTime } from "../../components/format";
 import { ReasonDialogButton, type ReasonForm } from "../../components/ReasonDialog";
 import { useApiError } from "../../components/useApiError";
 import { useT } from "../../i18n/context";
 import { customerKey } from "./customerQueries";
+import { recycleDue, type RecycleSubject } from "./recycleDue";
+
+/**
+ * 距回收: days left before the customer goes back to the pool, red within the reminder period
+ * (`remindDays`); "—" for a customer not owned, locked, or under no rule. `now` comes from the
+ * page (useNow), one clock for all the rows.
+ */
+export function RecycleCountdown({ customer, remindDays, now }: { customer: RecycleSubject; remindDays: number; now: number }) {
+  const t = useT();
+  const due = recycleDue(customer, now, remindDays);
+  if (!due) {
+    return (
+      <Typography.Text type="secondary" data-testid="recycle-due" data-days="">
+        —
+      </Typography.Text>
+    );
+  }
+  const text = due.days < 0 ? t("recycle.overdue") : due.days === 0 ? t("recycle.dueToday") : t("recycle.daysLeft", { n: due.days });
+  return (
+    <Tooltip title={t("recycle.dueAt", { at: fmtDateTime(due.dueAt) })}>
+      <Typography.Text type={due.urgent ? "danger" : undefined} strong={due.urgent} data-testid="recycle-due" data-days={due.days} data-urgent={due.urgent}>
+        {text}
+      </Typography.Text>
+    </Tooltip>
+  );
+}
 
 /** 释放到公海: gives the customer back to its zone's pool, with a reason. */
 export function ReleaseCustomerButton({ customerId, onReleased }: { customerId: string; onReleased: () => void }) {

@@ -5,8 +5,8 @@ import { fakeApi, json, renderPage, type Seen } from "../../test/fakeApi";
 import { PoolPage } from "./PoolPage";
 
 const POOLS: Pool[] = [
-  { id: "p-company", name: "全公司公海", zone_id: null, is_default: true, description: null, is_active: true, customers: 2 },
-  { id: "p-east", name: "华东战区 公海", zone_id: "z-east", is_default: true, description: null, is_active: true, customers: 12 },
+  { id: "p-company", name: "全公司公海", zone_id: null, is_default: true, description: null, is_active: true, customers: 2, version: 1 },
+  { id: "p-east", name: "华东战区 公海", zone_id: "z-east", is_default: true, description: null, is_active: true, customers: 12, version: 1 },
 ];
 
 function customer(id: string, name: string, over: Partial<PoolCustomer> = {}): PoolCustomer {

@@ -76,7 +76,8 @@ function RegionText({ item }: { item: PoolCustomer }) {
   return <>{names.filter(Boolean).join(" / ")}</>;
 }
 
-function NewPoolButton({ onCreated }: { onCreated: (id: string) => void }) {
+/** 新建公海: also on the pool administration page. */
+export function NewPoolButton({ onCreated }: { onCreated: (id: string) => void }) {
   const t = useT();
   const report = useApiError();
   const { message } = App.useApp();

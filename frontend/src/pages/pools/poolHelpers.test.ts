@@ -16,7 +16,7 @@ import {
 } from "./poolHelpers";
 
 function pool(id: string, zone_id: string | null, is_default = true): Pool {
-  return { id, name: id, zone_id, is_default, description: null, is_active: true, customers: 0 };
+  return { id, name: id, zone_id, is_default, description: null, is_active: true, customers: 0, version: 1 };
 }
 
 function team(id: string, zone_id: string, over: Partial<Team> = {}): Team {
