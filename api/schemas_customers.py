@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import EmailStr, Field, field_validator
@@ -157,11 +157,19 @@ class CustomerListItem(Output):
     locked_at: datetime | None = Field(description="locked customers are exempt from recycling")
     recycle_due_at: datetime | None = Field(
         description="when the customer goes back to the pool unless followed up (or won) first; "
-        "null: not owned, locked, or under no rule"
+        "null: not owned, locked, protected (effective contract, late-stage opportunity) or under no rule"
     )
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class ProtectionOut(Output):
+    source: Literal["contract", "opportunity"]
+    source_id: str
+    starts_at: datetime
+    ends_at: datetime | None
+    note: str | None
 
 
 class CustomerOut(CustomerListItem):
@@ -188,6 +196,9 @@ class CustomerOut(CustomerListItem):
     created_by: UUID | None
     pool_id: UUID | None = Field(description="the public pool the customer waits in, while nobody owns it")
     recycle_count: int = Field(description="times the customer went back to a pool by recycling")
+    protections: list[ProtectionOut] = Field(
+        description="what keeps it from recycling now: an effective contract, a late-stage opportunity"
+    )
 
 
 class FollowUpCreate(Input):

@@ -13,7 +13,7 @@ from typing import Any
 from bench import generate as gen
 from bench import report
 
-GROUPS = ("lookup", "list", "search", "filter", "http", "ingest", "claim")
+GROUPS = ("lookup", "list", "search", "filter", "http", "ingest", "claim", "recycle", "import", "outbox")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -121,6 +121,12 @@ async def _main(args: argparse.Namespace) -> int:
 
         print("recycling benchmark (the nightly customer recycling, rolled back afterwards):")
         results += await run_recycle_bench(url)
+
+    if selected("outbox.webhooks"):
+        from bench.outbox import run_outbox_bench
+
+        print("outbox benchmark (20,000 events drained to a local webhook receiver; removed afterwards):")
+        results += await run_outbox_bench(url)
 
     if selected("import.leads"):
         from bench.imports import run_import_bench

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 
@@ -147,27 +148,69 @@ def neutralise_formula(value: object) -> object:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class TierClock:
+    """One tier's recycling days: no follow-up, no won deal, contract ended (None: off)."""
+
+    follow_up_days: int | None
+    no_deal_days: int | None
+    contract_ended_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """A customer's protections as recycling sees them (customer_protections, summarised)."""
+
+    exempt: bool = False  # an active protection of an exempt kind
+    last_deal_at: datetime | None = None  # the latest contract's start: a won deal
+    contract_ended_at: datetime | None = None  # every contract has ended: the last end
+
+
+NO_PROTECTION = Protection()
+
+
+def summarize_protections(rows: list[Any], now: datetime, exempt: tuple[str, ...]) -> Protection:
+    """One customer's protection rows (source, starts_at, ends_at) as recycling sees them — the
+    same summary repositories/protections.py computes in SQL for a page of customers."""
+    contracts = [r for r in rows if r.source == "contract"]
+    return Protection(
+        exempt=any(
+            r.source in exempt and r.starts_at <= now and (r.ends_at is None or r.ends_at > now) for r in rows
+        ),
+        last_deal_at=max((r.starts_at for r in contracts), default=None),
+        contract_ended_at=(
+            max(r.ends_at for r in contracts)
+            if contracts and all(r.ends_at is not None and r.ends_at <= now for r in contracts)
+            else None
+        ),
+    )
+
+
 def recycle_due_at(
     *,
     owned: bool,
     locked: bool,
-    tier_days: int | None,
+    clock: TierClock | None,
     last_followed_up_at: datetime | None,
     claimed_at: datetime | None,
     created_at: datetime,
-    no_deal_days: int | None,
+    protection: Protection = NO_PROTECTION,
 ) -> datetime | None:
-    """When an owned customer goes back to the pool unless something happens first: its tier's
-    no-follow-up days after the last follow-up (or the claim), or the no-deal days after the
-    claim — whichever comes first. None when it is not owned, locked, or under no rule."""
-    if not owned or locked:
+    """When an owned customer goes back to the pool unless something happens first — the
+    earliest of: its tier's no-follow-up days after the last follow-up (or the claim); the
+    no-deal days after the claim, unless a deal was won since; the contract-ended days after its
+    last contract ended. None when it is not owned, locked, protected, or under no rule."""
+    if not owned or locked or clock is None or protection.exempt:
         return None
     since_claim = claimed_at or created_at
     candidates = []
-    if tier_days is not None:
-        candidates.append((last_followed_up_at or since_claim) + timedelta(days=tier_days))
-    if no_deal_days is not None:
-        candidates.append(since_claim + timedelta(days=no_deal_days))
+    if clock.follow_up_days is not None:
+        candidates.append((last_followed_up_at or since_claim) + timedelta(days=clock.follow_up_days))
+    won = protection.last_deal_at is not None and protection.last_deal_at >= since_claim
+    if clock.no_deal_days is not None and not won:
+        candidates.append(since_claim + timedelta(days=clock.no_deal_days))
+    if clock.contract_ended_days is not None and protection.contract_ended_at is not None:
+        candidates.append(protection.contract_ended_at + timedelta(days=clock.contract_ended_days))
     return min(candidates) if candidates else None
 
 

@@ -286,6 +286,9 @@ class CustomerTier(Base):
     name: Mapped[str] = mapped_column(String(50), nullable=False)
     sort_order: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     no_follow_up_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    # this tier's own no-deal and contract-ended days; NULL: the recycle rules' value
+    no_deal_days: Mapped[int | None] = mapped_column(Integer)
+    contract_ended_days: Mapped[int | None] = mapped_column(Integer)
     # who belongs in the tier (seed 001, admin-edited; customer levels: CustomerLevelDefinition)
     description: Mapped[str | None] = mapped_column(Text)
     criteria: Mapped[str | None] = mapped_column(Text)
@@ -992,4 +995,30 @@ class CustomerLevelRequest(Base):
         Index("ix_customer_level_requests_created", "created_at", "id"),
         Index("ix_customer_level_requests_customer", "customer_id", "created_at"),
         Index("ix_customer_level_requests_requester", "requested_by", "created_at"),
+    )
+
+
+# --- recycling protections ----------------------------------------------------------------------
+
+
+class CustomerProtection(Base):
+    """Why an owned customer is not recycled while it lasts: an effective contract (which also
+    counts as the won deal of the no-deal rule, and starts the contract-ended clock when it
+    ends) or an opportunity in a late stage. Written by the services that own those records."""
+
+    __tablename__ = "customer_protections"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    source_id: Mapped[str] = mapped_column(String(80), nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint("source IN ('contract', 'opportunity')", name="source"),
+        UniqueConstraint("source", "source_id", name="uq_customer_protections_source"),
     )

@@ -8,8 +8,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from repositories.models import (
     Customer,
@@ -190,35 +204,91 @@ async def customers_in(
     return page(rows, limit, lambda r: r.updated_at, lambda r: r.id)
 
 
-async def owned_count(session: AsyncSession, user_id: uuid.UUID) -> tuple[int, int]:
-    """(customers owned, of which locked)."""
-    row = (
-        await session.execute(
-            select(func.count(), func.count().filter(Customer.locked_at.is_not(None))).where(
-                Customer.owner_id == user_id
-            )
-        )
-    ).one()
-    return int(row[0]), int(row[1])
-
-
-async def events_since(session: AsyncSession, user_id: uuid.UUID, kind: str, since: datetime) -> int:
-    stmt = select(func.count()).where(
-        OwnershipEvent.to_owner_id == user_id, OwnershipEvent.kind == kind, OwnershipEvent.at >= since
-    )
+async def locked_count(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """The user's locked customers (ix_customers_locked)."""
+    stmt = select(func.count()).where(Customer.owner_id == user_id, Customer.locked_at.is_not(None))
     return int(await session.scalar(stmt) or 0)
 
 
-async def left_user_at(
-    session: AsyncSession, customer_id: uuid.UUID, user_id: uuid.UUID, since: datetime
-) -> datetime | None:
-    """When the customer last left this user (released, recycled, transferred) after `since`."""
-    stmt = select(func.max(OwnershipEvent.at)).where(
-        OwnershipEvent.customer_id == customer_id,
-        OwnershipEvent.from_owner_id == user_id,
-        OwnershipEvent.at >= since,
+async def claim_facts(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    user_id: uuid.UUID,
+    day_start: datetime,
+    cooldown_since: datetime,
+) -> Row[Any] | None:
+    """What a claim decides on, in one statement (None: no such customer): the customer's
+    owner_id, pool_id and name; its pool (pool_name, pool_zone_id, pool_active; NULL without
+    one) and the pool's permission rows (`permissions`, None without rows); the user's owned
+    customers (`owned`, index-only on owner_id), claims since `day_start` (`claimed_today`) and
+    when the customer last left them after `cooldown_since` (`left_at`).
+
+    Read it after taking the user's claim lock: a statement sees what was committed when it
+    started, so the counts include every claim that held the lock before."""
+    params = {
+        "customer_id": customer_id,
+        "user_id": user_id,
+        "day_start": day_start,
+        "cooldown_since": cooldown_since,
+    }
+    return (await session.execute(_CLAIM_FACTS, params)).first()
+
+
+def _claim_facts() -> Select[Any]:
+    """Built once (an alias and a statement per call cost more than the query)."""
+    customer_id = bindparam("customer_id", type_=Customer.id.type)
+    user_id = bindparam("user_id", type_=Customer.owner_id.type)
+    mine = aliased(Customer, name="mine")
+    owned = select(func.count()).select_from(mine).where(mine.owner_id == user_id)
+    today = select(func.count()).where(
+        OwnershipEvent.to_owner_id == user_id,
+        OwnershipEvent.kind == "claim",
+        OwnershipEvent.at >= bindparam("day_start", type_=OwnershipEvent.at.type),
     )
-    return await session.scalar(stmt)
+    left = select(func.max(OwnershipEvent.at)).where(
+        OwnershipEvent.customer_id == customer_id,  # the parameter, not customers.id: ix_ownership_customer
+        OwnershipEvent.from_owner_id == user_id,
+        OwnershipEvent.at >= bindparam("cooldown_since", type_=OwnershipEvent.at.type),
+    )
+    row = func.jsonb_build_object(
+        literal_column("'role'"),
+        PoolPermission.role,
+        literal_column("'can_view'"),
+        PoolPermission.can_view,
+        literal_column("'can_claim'"),
+        PoolPermission.can_claim,
+        literal_column("'can_allocate'"),
+        PoolPermission.can_allocate,
+    )
+    permissions = select(func.jsonb_agg(aggregate_order_by(row, PoolPermission.role), type_=JSONB)).where(
+        PoolPermission.pool_id == Pool.id
+    )
+    return (
+        select(
+            Customer.owner_id,
+            Customer.pool_id,
+            Customer.name,
+            Pool.name.label("pool_name"),
+            Pool.zone_id.label("pool_zone_id"),
+            Pool.is_active.label("pool_active"),
+            permissions.scalar_subquery().label("permissions"),
+            owned.scalar_subquery().label("owned"),
+            today.scalar_subquery().label("claimed_today"),
+            left.scalar_subquery().label("left_at"),
+        )
+        .outerjoin(Pool, Pool.id == Customer.pool_id)
+        .where(Customer.id == customer_id)
+    )
+
+
+_CLAIM_FACTS = _claim_facts()
+
+
+def permission_rows(pool_id: uuid.UUID, data: list[dict[str, Any]] | None) -> list[PoolPermission] | None:
+    """claim_facts' `permissions` as (transient) PoolPermission rows, like permissions() gives."""
+    if not data:
+        return None
+    return [PoolPermission(pool_id=pool_id, **row) for row in data]
 
 
 async def take(
@@ -226,25 +296,25 @@ async def take(
     customer_id: uuid.UUID,
     user_id: uuid.UUID,
     zone_id: uuid.UUID | None,
+    pool_id: uuid.UUID,
     now: datetime,
 ) -> bool:
-    """Give an unowned customer to the user in one UPDATE … WHERE owner_id IS NULL: of two
-    concurrent takers exactly one changes the row."""
-    result = await session.execute(
-        update(Customer)
-        .where(Customer.id == customer_id, Customer.owner_id.is_(None))
-        .values(
-            owner_id=user_id,
-            zone_id=func.coalesce(zone_id, Customer.zone_id),
-            pool_id=None,
-            claimed_at=now,
-            locked_at=None,
-            version=Customer.version + 1,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    """Give an unowned customer to the user and record the claim (an ownership event) in one
+    statement: UPDATE … WHERE owner_id IS NULL, the event inserted only for the row it changed,
+    so of two concurrent takers exactly one changes the row and gets an event."""
+    return (
+        await session.execute(_TAKE, {"c": customer_id, "u": user_id, "z": zone_id, "p": pool_id, "now": now})
+    ).first() is not None
+
+
+_TAKE = text(
+    "WITH taken AS ("
+    "UPDATE customers SET owner_id = CAST(:u AS uuid), zone_id = coalesce(CAST(:z AS uuid), zone_id), "
+    "pool_id = NULL, claimed_at = :now, locked_at = NULL, version = version + 1, updated_at = :now "
+    "WHERE id = CAST(:c AS uuid) AND owner_id IS NULL RETURNING id) "
+    "INSERT INTO customer_ownership_events (customer_id, kind, to_owner_id, pool_id, actor_id) "
+    "SELECT id, 'claim', CAST(:u AS uuid), CAST(:p AS uuid), CAST(:u AS uuid) FROM taken RETURNING customer_id"
+)
 
 
 async def pool_candidates(

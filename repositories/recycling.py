@@ -4,6 +4,7 @@ statement."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,32 +12,48 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from repositories.pools import TARGET_POOL_SQL
+from repositories.protections import SUMMARY_COLUMNS
 
-# when each owned, unlocked customer falls due: its tier's no-follow-up days after the last
-# follow-up (or the claim), and — when the no-deal rule is on — M days after the claim
-_DUE = """
-SELECT c.id, c.owner_id, c.zone_id, c.name,
-       CASE WHEN t.no_follow_up_days IS NOT NULL
-            THEN coalesce(c.last_followed_up_at, c.claimed_at, c.created_at)
-                 + make_interval(days => t.no_follow_up_days) END AS follow_due,
-       CASE WHEN CAST(:no_deal_days AS integer) IS NOT NULL
-            THEN coalesce(c.claimed_at, c.created_at)
-                 + make_interval(days => CAST(:no_deal_days AS integer)) END AS deal_due,
-       t.code AS tier, t.no_follow_up_days
-FROM customers c
-LEFT JOIN customer_tiers t ON t.code = c.tier
-WHERE c.owner_id IS NOT NULL AND c.locked_at IS NULL
+# when each owned, unlocked, unprotected customer falls due, and by which rule:
+# - its tier's no-follow-up days after the last follow-up (or the claim);
+# - the no-deal days (the tier's, else the rule's) after the claim, unless a contract started
+#   since (a won deal);
+# - the contract-ended days (the tier's, else the rule's) after its last contract ended.
+# Customers with an active protection of an exempt kind (effective contract, late-stage
+# opportunity) are left out. `due_at` is the earliest; `rule` names it.
+_DUE = f"""
+SELECT x.*,
+       least(x.follow_due, x.deal_due, x.contract_due) AS due_at,
+       CASE least(x.follow_due, x.deal_due, x.contract_due)
+            WHEN x.follow_due THEN 'tier ' || x.tier || ': not followed up within ' || x.follow_days || ' days'
+            WHEN x.deal_due THEN 'no won deal within ' || x.deal_days || ' days of the claim'
+            ELSE 'contract ended ' || x.ended_days || ' days ago' END AS rule
+FROM (
+    SELECT c.id, c.owner_id, c.zone_id, c.name, t.code AS tier,
+           t.no_follow_up_days AS follow_days,
+           coalesce(t.no_deal_days, CAST(:no_deal_days AS integer)) AS deal_days,
+           coalesce(t.contract_ended_days, CAST(:contract_ended_days AS integer)) AS ended_days,
+           coalesce(c.last_followed_up_at, c.claimed_at, c.created_at)
+               + make_interval(days => t.no_follow_up_days) AS follow_due,
+           CASE WHEN p.last_deal_at IS NULL OR p.last_deal_at < coalesce(c.claimed_at, c.created_at)
+                THEN coalesce(c.claimed_at, c.created_at)
+                     + make_interval(days => coalesce(t.no_deal_days, CAST(:no_deal_days AS integer))) END
+               AS deal_due,
+           p.contract_ended_at
+               + make_interval(days => coalesce(t.contract_ended_days, CAST(:contract_ended_days AS integer)))
+               AS contract_due
+    FROM customers c
+    LEFT JOIN customer_tiers t ON t.code = c.tier
+    LEFT JOIN (SELECT {SUMMARY_COLUMNS} FROM customer_protections GROUP BY customer_id) p
+           ON p.customer_id = c.id
+    WHERE c.owner_id IS NOT NULL AND c.locked_at IS NULL AND p.exempt IS NOT TRUE
+) x
 """
 
 _RECYCLE = text(
     f"""
 WITH due AS (
-    SELECT d.*,
-           CASE WHEN d.follow_due IS NOT NULL AND d.follow_due <= :now
-                THEN 'tier ' || d.tier || ': not followed up within ' || d.no_follow_up_days || ' days'
-                ELSE 'no won deal within ' || CAST(:no_deal_days AS integer) || ' days of the claim' END AS rule
-    FROM ({_DUE}) d
-    WHERE d.follow_due <= :now OR d.deal_due <= :now
+    SELECT d.* FROM ({_DUE}) d WHERE d.due_at <= :now
 ),
 locked AS (
     SELECT c.id FROM customers c JOIN due ON due.id = c.id
@@ -80,13 +97,10 @@ SELECT owner_id, count(*) AS n FROM moved GROUP BY owner_id
 
 _PREVIEW = text(
     f"""
-SELECT d.id, d.owner_id, d.name, least(d.follow_due, d.deal_due) AS due_at,
-       CASE WHEN d.follow_due IS NOT NULL AND d.follow_due <= :now
-            THEN 'tier ' || d.tier || ': not followed up within ' || d.no_follow_up_days || ' days'
-            ELSE 'no won deal within ' || CAST(:no_deal_days AS integer) || ' days of the claim' END AS rule
+SELECT d.id, d.owner_id, d.name, d.due_at, d.rule
 FROM ({_DUE}) d
-WHERE d.follow_due <= :now OR d.deal_due <= :now
-ORDER BY due_at, d.id
+WHERE d.due_at <= :now
+ORDER BY d.due_at, d.id
 LIMIT :limit
 """
 )
@@ -95,10 +109,9 @@ LIMIT :limit
 _REMIND = text(
     f"""
 WITH soon AS (
-    SELECT d.id, d.owner_id, least(d.follow_due, d.deal_due) AS due_at
+    SELECT d.id, d.owner_id, d.due_at
     FROM ({_DUE}) d
-    WHERE least(d.follow_due, d.deal_due) > :now
-      AND least(d.follow_due, d.deal_due) <= :now + make_interval(days => :notice_days)
+    WHERE d.due_at > :now AND d.due_at <= :now + make_interval(days => :notice_days)
 ),
 fresh AS (
     INSERT INTO recycle_reminders (customer_id, owner_id, due_on)
@@ -119,27 +132,40 @@ SELECT owner_id, count(*) AS n FROM fresh GROUP BY owner_id
 )
 
 
-async def recycle(
-    session: AsyncSession, now: datetime, no_deal_days: int | None, run_id: str
-) -> list[tuple[Any, int]]:
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The recycle rules' global values (tiers may override the day counts)."""
+
+    no_deal_days: int | None
+    contract_ended_days: int | None
+    exempt: tuple[str, ...]  # protection kinds that exempt: contract, opportunity
+
+    def params(self, now: datetime) -> dict[str, Any]:
+        return {
+            "now": now,
+            "no_deal_days": self.no_deal_days,
+            "contract_ended_days": self.contract_ended_days,
+            "exempt": list(self.exempt),
+        }
+
+
+async def recycle(session: AsyncSession, now: datetime, rules: Rules, run_id: str) -> list[tuple[Any, int]]:
     """Move every due customer back to its pool; (previous owner, how many) per owner.
     Rows another run holds are skipped (SKIP LOCKED) and a moved customer is no longer due, so
     repeating or resuming a run ends in the same state."""
-    rows = await session.execute(_RECYCLE, {"now": now, "no_deal_days": no_deal_days, "run": run_id})
+    rows = await session.execute(_RECYCLE, {**rules.params(now), "run": run_id})
     return [(r.owner_id, int(r.n)) for r in rows]
 
 
-async def preview(session: AsyncSession, now: datetime, no_deal_days: int | None, limit: int) -> list[Any]:
-    rows = await session.execute(_PREVIEW, {"now": now, "no_deal_days": no_deal_days, "limit": limit})
+async def preview(session: AsyncSession, now: datetime, rules: Rules, limit: int) -> list[Any]:
+    rows = await session.execute(_PREVIEW, {**rules.params(now), "limit": limit})
     return list(rows.all())
 
 
 async def remind(
-    session: AsyncSession, now: datetime, no_deal_days: int | None, notice_days: int
+    session: AsyncSession, now: datetime, rules: Rules, notice_days: int
 ) -> list[tuple[Any, int]]:
     """Record a reminder for each customer newly within the notice period; (owner, how many
     new) — a reminder already recorded for that customer and due date is not repeated."""
-    rows = await session.execute(
-        _REMIND, {"now": now, "no_deal_days": no_deal_days, "notice_days": notice_days}
-    )
+    rows = await session.execute(_REMIND, {**rules.params(now), "notice_days": notice_days})
     return [(r.owner_id, int(r.n)) for r in rows]

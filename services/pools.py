@@ -29,6 +29,7 @@ from repositories import pools as repo
 from repositories import settings as settings_repo
 from repositories.db import advisory_xact_lock
 from repositories.models import Customer, Pool, PoolPermission, SalesZone
+from services.authz import AccessControl
 from services.context import Actor
 from services.notifications import notify
 from services.outbox import emit, emit_many
@@ -62,9 +63,20 @@ async def pool_rules(session: AsyncSession) -> dict[str, Any]:
     }
 
 
+async def claim_rules(session: AsyncSession, access: AccessControl) -> dict[str, Any]:
+    """pool_rules() from the per-process reference cache: callers of update_pool_rules announce
+    the change (`after_commit(session, access.reference_changed)`)."""
+
+    async def load() -> dict[str, Any]:
+        return await pool_rules(session)
+
+    rules: dict[str, Any] = await access.reference(POOL_RULES, load)
+    return rules
+
+
 async def update_pool_rules(session: AsyncSession, changes: dict[str, Any]) -> dict[str, Any]:
     """Fields left out of `defaults` keep their value; `by_role` / `by_user`, when sent, replace
-    the stored ones."""
+    the stored ones. The caller announces the change after the commit (claim_rules caches them)."""
     current = await pool_rules(session)
 
     def limits(values: dict[str, Any]) -> dict[str, int]:
@@ -150,19 +162,29 @@ class PoolService:
         """An active pool of the caller's zones that they may view (else 404) and do `action`
         on (else 403)."""
         pool = await repo.get(self.session, pool_id)
-        zones = self.zones()
-        if (
-            pool is None
-            or not pool.is_active
-            or (zones is not None and pool.zone_id not in zones and pool.zone_id)
-        ):
+        if pool is None:
             raise NotFound("pool", pool_id)
         rows = (await repo.permissions(self.session, [pool.id])).get(pool.id)
+        self._check_pool(pool.id, pool.name, pool.zone_id, pool.is_active, rows, action)
+        return pool
+
+    def _check_pool(
+        self,
+        pool_id: uuid.UUID,
+        name: str | None,
+        zone_id: uuid.UUID | None,
+        active: bool | None,
+        rows: list[PoolPermission] | None,
+        action: str,
+    ) -> None:
+        """pool()'s rules on a pool read elsewhere (name None: no such pool)."""
+        zones = self.zones()
+        if name is None or not active or (zones is not None and zone_id is not None and zone_id not in zones):
+            raise NotFound("pool", pool_id)
         if not (self.manages() or self.may(rows, "view")):
             raise NotFound("pool", pool_id)
         if action != "view" and not self.may(rows, action):
-            raise PermissionDenied(f"your role may not {action} customers of the pool {pool.name}")
-        return pool
+            raise PermissionDenied(f"your role may not {action} customers of the pool {name}")
 
     async def customers(
         self, pool_id: uuid.UUID, filters: dict[str, Any], cursor: str | None, limit: int
@@ -172,65 +194,65 @@ class PoolService:
 
     # --- claim / release / lock ---------------------------------------------------------------
 
-    async def claim(self, customer_id: uuid.UUID) -> Customer:
+    async def claim(self, customer_id: uuid.UUID) -> uuid.UUID:
+        """Take the customer for the caller; returns its id. Under the caller's claim lock: one
+        statement reads the customer, its pool and the caller's counts (claim_facts), one takes
+        it and records the ownership event; the audit row and the outbox event go with the
+        commit."""
         user_id = self.actor.user_id
+        roles = self.actor.access.roles(self.actor.principal)
+        limits = limits_for(await claim_rules(self.session, self.actor.access), user_id, roles)
         await advisory_xact_lock(self.session, f"claim:{user_id}")
-        customer = await self.session.get(Customer, customer_id)
-        if customer is None:
+        now = datetime.now(UTC)
+        facts = await repo.claim_facts(
+            self.session,
+            customer_id,
+            user_id,
+            midnight(),
+            now - timedelta(days=limits.reclaim_cooldown_days),
+        )
+        if facts is None:
             raise NotFound("customer", customer_id)
-        if customer.owner_id is not None:
-            if customer.owner_id == user_id:
+        if facts.owner_id is not None:
+            if facts.owner_id == user_id:
                 raise Conflict("the customer is already yours")
             raise Conflict("another rep has already claimed this customer")
-        if customer.pool_id is None:
+        pool_id = facts.pool_id
+        if pool_id is None:
             raise NotFound("customer", customer_id)
-        await self.pool(customer.pool_id, "claim")  # a pool the caller may see (or 404) and claim from
-        limits = limits_for(
-            await pool_rules(self.session), user_id, self.actor.access.roles(self.actor.principal)
+        # a pool the caller may see (or 404) and claim from, as pool() decides
+        self._check_pool(
+            pool_id,
+            facts.pool_name,
+            facts.pool_zone_id,
+            facts.pool_active,
+            repo.permission_rows(pool_id, facts.permissions),
+            "claim",
         )
-        owned, _ = await repo.owned_count(self.session, user_id)
-        if owned >= limits.max_owned:
-            raise RuleViolation(f"you own {owned} customers: the limit is {limits.max_owned}")
-        today = await repo.events_since(self.session, user_id, "claim", midnight())
-        if today >= limits.max_daily_claims:
+        if facts.owned >= limits.max_owned:
+            raise RuleViolation(f"you own {facts.owned} customers: the limit is {limits.max_owned}")
+        if facts.claimed_today >= limits.max_daily_claims:
             raise RuleViolation(
-                f"you have claimed {today} customers today: the limit is {limits.max_daily_claims}"
+                f"you have claimed {facts.claimed_today} customers today: the limit is "
+                f"{limits.max_daily_claims}"
             )
-        now = datetime.now(UTC)
-        left = await repo.left_user_at(
-            self.session, customer.id, user_id, now - timedelta(days=limits.reclaim_cooldown_days)
-        )
-        if left is not None:
+        if facts.left_at is not None:
             raise RuleViolation(
-                f"this customer left you on {left.astimezone(CHINA):%Y-%m-%d}: it can be claimed again "
-                f"{limits.reclaim_cooldown_days} days after that"
+                f"this customer left you on {facts.left_at.astimezone(CHINA):%Y-%m-%d}: it can be claimed "
+                f"again {limits.reclaim_cooldown_days} days after that"
             )
-        pool_id = customer.pool_id
-        zone = self.zone_of(user_id)
-        if not await repo.take(self.session, customer.id, user_id, zone, now):
+        if not await repo.take(self.session, customer_id, user_id, self.zone_of(user_id), pool_id, now):
             raise Conflict("another rep has already claimed this customer")
-        await repo.record(
-            self.session,
-            [
-                {
-                    "customer_id": customer.id,
-                    "kind": "claim",
-                    "to_owner_id": user_id,
-                    "pool_id": pool_id,
-                    "actor_id": user_id,
-                }
-            ],
-        )
-        audit.record(self.session, "customer", customer.id, "claim", {"owner_id": [None, str(user_id)]})
+        audit.record(self.session, "customer", customer_id, "claim", {"owner_id": [None, str(user_id)]})
         emit(
             self.session,
             "customer.claimed",
-            {"customer_id": customer.id, "name": customer.name, "owner_id": user_id, "pool_id": pool_id},
+            {"customer_id": customer_id, "name": facts.name, "owner_id": user_id, "pool_id": pool_id},
             entity="customer",
-            entity_id=customer.id,
+            entity_id=customer_id,
             actor_id=user_id,
         )
-        return await self._reload(customer.id)
+        return customer_id
 
     async def release(self, customer_id: uuid.UUID, reason: str) -> Customer:
         """The owner (or their manager) gives the customer back: to the pool the target rules
@@ -286,11 +308,11 @@ class PoolService:
         if locked and customer.locked_at is None:
             await advisory_xact_lock(self.session, f"claim:{customer.owner_id}")
             limits = limits_for(
-                await pool_rules(self.session),
+                await claim_rules(self.session, self.actor.access),
                 customer.owner_id,
                 self.actor.access.roles(self.actor.principal),
             )
-            _, locked_now = await repo.owned_count(self.session, customer.owner_id)
+            locked_now = await repo.locked_count(self.session, customer.owner_id)
             if locked_now >= limits.max_locked:
                 raise RuleViolation(
                     f"{locked_now} customers are locked already: the limit is {limits.max_locked}"
@@ -388,11 +410,6 @@ class PoolService:
         user = org.users.get(user_id)
         team = org.teams.get(user.team_id) if user and user.team_id else None
         return team.zone_id if team else None
-
-    async def _reload(self, customer_id: uuid.UUID) -> Customer:
-        customer = await self.session.get(Customer, customer_id, populate_existing=True)
-        assert customer is not None
-        return customer
 
 
 class TransferService:

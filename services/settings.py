@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customers import DEFAULT_MIN_CONTACTS
-from domain.errors import NotFound
+from domain.errors import FieldError, NotFound
 from repositories import settings as repo
 from repositories.models import CustomerTier
 
@@ -31,6 +31,9 @@ class SettingsService:
         tier = await repo.get_tier(self.session, code)
         if tier is None:
             raise NotFound("customer tier", code)
+        for key in ("name", "no_follow_up_days"):
+            if key in changes and changes[key] is None:
+                raise FieldError(key, "cannot be empty")
         for key, value in changes.items():
             setattr(tier, key, value)
         await self.session.flush()

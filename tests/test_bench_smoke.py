@@ -106,9 +106,11 @@ async def test_generate_and_read(scratch, redis_url: str) -> None:  # noqa: ANN0
     )
     assert claim["name"] == "claim.customers" and "error" not in claim, claim.get("error")
     assert claim["correct"] and claim["no_cap_exceeded"] and claim["cap_probe"]["pass"]
-    assert claim["claims_ok"] > 0 and claim["contended"]["lost_409"] == claim["contended"]["pairs"]
+    capacity = claim["capacity"]
+    assert claim["claims_ok"] > 0 and capacity["contended"]["lost_409"] == capacity["contended"]["pairs"]
+    assert claim["rush"]["all"]["n"] > 0 and capacity["claims_s"] > 0
     assert claim["db_check"]["claimed_twice"] == 0
-    assert {"p50_ms", "p95_ms", "p99_ms", "ops_s", "paced"} <= set(claim)
+    assert {"p50_ms", "p95_ms", "p99_ms", "ops_s", "rush", "capacity"} <= set(claim)
     conn = await asyncpg.connect(url)
     try:
         assert await conn.fetchval("SELECT count(*) FROM customers") == before

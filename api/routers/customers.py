@@ -19,6 +19,7 @@ from domain.errors import FieldError
 from domain.uscc import normalize_uscc
 from services.context import Actor
 from services.customer_export import export_customers
+from services.customer_protection import customer_protections
 from services.customer_recycling import recycle_clock
 from services.customers import CustomerService
 from services.spreadsheet import ExportFormat
@@ -126,7 +127,8 @@ async def detail_out(service: CustomerService, data: dict[str, Any]) -> dict[str
     route's response_model."""
     clock = await recycle_clock(service.session, service.actor.access)
     c = data["customer"]
-    base = list_item(c, data["owner_name"], data["zone_name"], data["tags"], clock.due(c))
+    protection, protections = await customer_protections(service.session, c.id, clock.exempt)
+    base = list_item(c, data["owner_name"], data["zone_name"], data["tags"], clock.due(c, protection))
     extra = {k: getattr(c, k) for k in _DETAIL_COLUMNS}
     return {
         **base,
@@ -135,6 +137,7 @@ async def detail_out(service: CustomerService, data: dict[str, Any]) -> dict[str
         "subsidiaries": data["subsidiaries"],
         "contact_count": data["contact_count"],
         "warnings": data["warnings"],
+        "protections": protections,
     }
 
 
@@ -149,7 +152,8 @@ async def list_customers(
     rows, next_cursor, tags = await customers.search(filters, query.sort, query.descending, cursor, limit)
     # plain dicts: the response_model validates and serialises them once
     clock = await recycle_clock(customers.session, customers.actor.access)
-    items = [list_item(r, r.owner_name, r.zone_name, tags[r.id], clock.due(r)) for r in rows]
+    due = await clock.due_many(customers.session, rows)
+    items = [list_item(r, r.owner_name, r.zone_name, tags[r.id], due[r.id]) for r in rows]
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -320,9 +320,9 @@ async def claim_customer(
 ) -> dict[str, Any]:
     """Take a customer from a pool you may see (领取), within the claim rules. Of two reps
     claiming one customer at once exactly one wins; the other gets 409."""
-    customer = await PoolService(session, actor).claim(customer_id)
+    claimed = await PoolService(session, actor).claim(customer_id)
     service = CustomerService(session, actor)
-    return await detail_out(service, await service.detail(customer.id))
+    return await detail_out(service, await service.detail(claimed))
 
 
 @router.post("/customers/{customer_id}/release", operation_id="release_customer", response_model=Released)
@@ -360,11 +360,13 @@ async def get_pool_rules(
 
 @router.put("/settings/pool-rules", operation_id="update_pool_rules", response_model=PoolRules)
 async def put_pool_rules(
-    body: PoolRulesIn, session: Session, _: Annotated[Actor, Depends(Authorize("setting", "update"))]
+    body: PoolRulesIn, session: Session, actor: Annotated[Actor, Depends(Authorize("setting", "update"))]
 ) -> dict[str, Any]:
     """Claim rules: the defaults, and limits that differ per role or per user (a group sent
     replaces the stored one; fields left out of `defaults` keep their value)."""
-    return await update_pool_rules(session, body.model_dump(exclude_none=True))
+    updated = await update_pool_rules(session, body.model_dump(exclude_none=True))
+    after_commit(session, actor.access.reference_changed)  # claims read the cached rules
+    return updated
 
 
 @router.get("/settings/pool-targets", operation_id="get_pool_targets", response_model=PoolTargets)
@@ -404,15 +406,29 @@ class RecycleOut(Output):
     by_owner: dict[str, int] = Field(description="run: previous owner → customers recycled")
 
 
+ProtectionKind = Literal["contract", "opportunity"]
+
+
 class RecycleRules(Output):
     no_deal_days: int | None = Field(
-        description="recycle a customer with no won deal this many days after the claim; null: off"
+        description="recycle a customer with no won deal this many days after the claim; null: off "
+        "(a tier may set its own)"
+    )
+    contract_ended_days: int | None = Field(
+        description="recycle a customer this many days after its last contract ended; null: off "
+        "(a tier may set its own)"
+    )
+    exempt: list[ProtectionKind] = Field(
+        description="protections that keep a customer from recycling: an effective contract, "
+        "an opportunity in a late stage"
     )
     remind_days_before: int = Field(description="owners are reminded this many days before")
 
 
 class RecycleRulesIn(Input):
     no_deal_days: int | None = Field(None, ge=1, le=3650)
+    contract_ended_days: int | None = Field(None, ge=0, le=3650)
+    exempt: list[ProtectionKind] | None = Field(None, max_length=2)
     remind_days_before: int | None = Field(None, ge=0, le=90)
 
 

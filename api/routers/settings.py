@@ -35,6 +35,12 @@ class TierOut(Output):
     name: str
     sort_order: int
     no_follow_up_days: int
+    no_deal_days: int | None = Field(
+        description="this tier's no-won-deal days; null: the recycle rules' value"
+    )
+    contract_ended_days: int | None = Field(
+        description="this tier's days after the last contract ended; null: the recycle rules' value"
+    )
     description: str | None = Field(description="what the tier is for")
     criteria: str | None = Field(description="which customers belong in it (seed 001)")
 
@@ -42,6 +48,10 @@ class TierOut(Output):
 class TierUpdate(Input):
     name: str | None = Field(None, min_length=1, max_length=50)
     no_follow_up_days: int | None = Field(None, ge=1, le=3650)
+    no_deal_days: int | None = Field(None, ge=1, le=3650, description="null: use the recycle rules' value")
+    contract_ended_days: int | None = Field(
+        None, ge=0, le=3650, description="null: use the recycle rules' value"
+    )
     description: str | None = Field(None, max_length=2000)
     criteria: str | None = Field(None, max_length=2000)
 

@@ -236,7 +236,12 @@ async def test_recycling_by_tier_is_set_based_idempotent_and_reminds_once(app, c
             update(Customer).where(Customer.id == no_tier["id"]).values(claimed_at=now - timedelta(days=91))
         )
     r = await client.put("/api/v1/settings/recycle-rules", json={"no_deal_days": None}, headers=admin.headers)
-    assert r.json() == {"no_deal_days": None, "remind_days_before": 3}
+    assert r.json() == {
+        "no_deal_days": None,
+        "contract_ended_days": None,
+        "exempt": ["contract", "opportunity"],
+        "remind_days_before": 3,
+    }
     assert (await client.post(f"{CUSTOMERS}/recycle", json={}, headers=admin.headers)).json()["count"] == 0
     await client.put("/api/v1/settings/recycle-rules", json={"no_deal_days": 90}, headers=admin.headers)
     dry = (await client.post(f"{CUSTOMERS}/recycle", json={}, headers=admin.headers)).json()

@@ -2669,7 +2669,7 @@ export interface components {
             province_code: string | null;
             /**
              * Recycle Due At
-             * @description when the customer goes back to the pool unless followed up (or won) first; null: not owned, locked, or under no rule
+             * @description when the customer goes back to the pool unless followed up (or won) first; null: not owned, locked, protected (effective contract, late-stage opportunity) or under no rule
              */
             recycle_due_at: string | null;
             /** Short Name */
@@ -2766,6 +2766,11 @@ export interface components {
             pool_id: string | null;
             /** Position */
             position: string | null;
+            /**
+             * Protections
+             * @description what keeps it from recycling now: an effective contract, a late-stage opportunity
+             */
+            protections: components["schemas"]["ProtectionOut"][];
             /** Province Code */
             province_code: string | null;
             /**
@@ -2775,7 +2780,7 @@ export interface components {
             recycle_count: number;
             /**
              * Recycle Due At
-             * @description when the customer goes back to the pool unless followed up (or won) first; null: not owned, locked, or under no rule
+             * @description when the customer goes back to the pool unless followed up (or won) first; null: not owned, locked, protected (effective contract, late-stage opportunity) or under no rule
              */
             recycle_due_at: string | null;
             /** Short Name */
@@ -4594,6 +4599,25 @@ export interface components {
              */
             type: string;
         };
+        /** ProtectionOut */
+        ProtectionOut: {
+            /** Ends At */
+            ends_at: string | null;
+            /** Note */
+            note: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "contract" | "opportunity";
+            /** Source Id */
+            source_id: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+        };
         /**
          * PublicLeadIn
          * @description What a web form may send (the form decides the channel). `website` is the honeypot:
@@ -4671,8 +4695,18 @@ export interface components {
         /** RecycleRules */
         RecycleRules: {
             /**
+             * Contract Ended Days
+             * @description recycle a customer this many days after its last contract ended; null: off (a tier may set its own)
+             */
+            contract_ended_days: number | null;
+            /**
+             * Exempt
+             * @description protections that keep a customer from recycling: an effective contract, an opportunity in a late stage
+             */
+            exempt: ("contract" | "opportunity")[];
+            /**
              * No Deal Days
-             * @description recycle a customer with no won deal this many days after the claim; null: off
+             * @description recycle a customer with no won deal this many days after the claim; null: off (a tier may set its own)
              */
             no_deal_days: number | null;
             /**
@@ -4683,6 +4717,10 @@ export interface components {
         };
         /** RecycleRulesIn */
         RecycleRulesIn: {
+            /** Contract Ended Days */
+            contract_ended_days?: number | null;
+            /** Exempt */
+            exempt?: ("contract" | "opportunity")[] | null;
             /** No Deal Days */
             no_deal_days?: number | null;
             /** Remind Days Before */
@@ -4964,6 +5002,11 @@ export interface components {
             /** Code */
             code: string;
             /**
+             * Contract Ended Days
+             * @description this tier's days after the last contract ended; null: the recycle rules' value
+             */
+            contract_ended_days: number | null;
+            /**
              * Criteria
              * @description which customers belong in it (seed 001)
              */
@@ -4975,6 +5018,11 @@ export interface components {
             description: string | null;
             /** Name */
             name: string;
+            /**
+             * No Deal Days
+             * @description this tier's no-won-deal days; null: the recycle rules' value
+             */
+            no_deal_days: number | null;
             /** No Follow Up Days */
             no_follow_up_days: number;
             /** Sort Order */
@@ -4982,12 +5030,22 @@ export interface components {
         };
         /** TierUpdate */
         TierUpdate: {
+            /**
+             * Contract Ended Days
+             * @description null: use the recycle rules' value
+             */
+            contract_ended_days?: number | null;
             /** Criteria */
             criteria?: string | null;
             /** Description */
             description?: string | null;
             /** Name */
             name?: string | null;
+            /**
+             * No Deal Days
+             * @description null: use the recycle rules' value
+             */
+            no_deal_days?: number | null;
             /** No Follow Up Days */
             no_follow_up_days?: number | null;
         };

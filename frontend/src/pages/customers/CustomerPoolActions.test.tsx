@@ -47,6 +47,7 @@ function customer(over: Partial<Customer> = {}): Customer {
     locked_at: null,
     recycle_count: 2,
     recycle_due_at: null,
+    protections: [],
     created_by: null,
     created_at: "2024-05-01T08:00:00Z",
     updated_at: "2024-05-02T08:00:00Z",
@@ -143,5 +144,59 @@ describe("customer detail: pool actions", () => {
     await screen.findByTestId("customer-profile");
     expect(screen.queryByTestId("customer-release")).toBeNull();
     expect(screen.queryByTestId("customer-lock")).toBeNull();
+  });
+});
+
+describe("customer detail: protected from recycling", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  const CONTRACT = {
+    source: "contract" as const,
+    source_id: "k1",
+    starts_at: "2026-05-01T00:00:00Z",
+    ends_at: "2027-04-30T16:00:00Z", // 2027-05-01 00:00 China time
+    note: "HT-2026-001 年度服务合同",
+  };
+  const OPPORTUNITY = { source: "opportunity" as const, source_id: "o1", starts_at: "2026-10-01T00:00:00Z", ends_at: null, note: null };
+
+  it("shows 受保护 instead of the days, with a tag per protection and its note as tooltip", async () => {
+    serve({ customer: customer({ tier: "A", recycle_due_at: null, protections: [CONTRACT, OPPORTUNITY] }) });
+    renderPage(<CustomerDetailPage />, { url: "/customers/c1", path: "/customers/:id", permissions: REP });
+    const profile = await screen.findByTestId("customer-profile");
+    const due = within(profile).getByTestId("recycle-due");
+    expect(due).toHaveTextContent("受保护");
+    expect(due).toHaveAttribute("data-protected", "true");
+    const tags = within(profile).getAllByTestId("recycle-protection");
+    expect(tags.map((t) => t.textContent)).toEqual(["受保护：有效合同至 2027-05-01", "受保护：商机推进中"]);
+    expect(tags.map((t) => t.getAttribute("data-active"))).toEqual(["true", "true"]);
+    fireEvent.mouseEnter(tags[0]!);
+    expect(await screen.findByText("HT-2026-001 年度服务合同")).toBeInTheDocument();
+  });
+
+  it("counts down as before when no protection holds, and greys one the rules do not exempt", async () => {
+    const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    serve({ customer: customer({ recycle_due_at: inTenDays, protections: [OPPORTUNITY] }) });
+    renderPage(<CustomerDetailPage />, { url: "/customers/c1", path: "/customers/:id", permissions: REP });
+    const profile = await screen.findByTestId("customer-profile");
+    expect(within(profile).getByTestId("recycle-due")).toHaveTextContent("10 天");
+    const tag = within(profile).getByTestId("recycle-protection");
+    expect(tag).toHaveTextContent(/^商机推进中$/);
+    expect(tag).toHaveAttribute("data-active", "false");
+  });
+
+  it("shows — and no tag for a locked customer or one without protections", async () => {
+    serve({ customer: customer({ locked_at: "2024-05-03T08:00:00Z", protections: [CONTRACT] }) });
+    const view = renderPage(<CustomerDetailPage />, { url: "/customers/c1", path: "/customers/:id", permissions: REP });
+    let profile = await screen.findByTestId("customer-profile");
+    expect(within(profile).getByTestId("recycle-due")).toHaveTextContent("—");
+    expect(within(profile).queryByTestId("recycle-protection")).toBeNull();
+    view.unmount();
+    vi.unstubAllGlobals();
+
+    serve({ customer: customer() });
+    renderPage(<CustomerDetailPage />, { url: "/customers/c1", path: "/customers/:id", permissions: REP });
+    profile = await screen.findByTestId("customer-profile");
+    expect(within(profile).getByTestId("recycle-due")).toHaveTextContent("—");
+    expect(within(profile).queryByTestId("recycle-protection")).toBeNull();
   });
 });

@@ -1,38 +1,87 @@
-/** Public pool (公海) actions on an owned customer: release it to the pool, lock / unlock it; days until recycle. */
+/**
+ * Public pool (公海) actions on an owned customer: release it to the pool, lock / unlock it; days
+ * until recycle, and what protects it from recycling.
+ */
 import { LockOutlined, UnlockOutlined } from "@ant-design/icons";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Tooltip, Typography } from "antd";
-import { useState } from "react";
+import { App, Button, Form, Space, Tag, Tooltip, Typography } from "antd";
+import { useState, type ReactNode } from "react";
 import { api, unwrap } from "../../api/client";
+import { chinaDay } from "../../components/chinaTime";
 import { fmtDateTime } from "../../components/format";
 import { ReasonDialogButton, type ReasonForm } from "../../components/ReasonDialog";
 import { useApiError } from "../../components/useApiError";
 import { useT } from "../../i18n/context";
 import { customerKey } from "./customerQueries";
-import { recycleDue, type RecycleSubject } from "./recycleDue";
+import { isProtected, recycleDue, type Protection, type RecycleSubject } from "./recycleDue";
+
+/**
+ * 受保护: a tag per active protection ("受保护：有效合同至 2027-05-01", "受保护：商机推进中"), its
+ * note as the tooltip. `active`: the protection keeps the customer from recycling now; otherwise
+ * (the recycle rules do not exempt its kind) the tag is grey and says so.
+ */
+function ProtectionTag({ protection: p, active }: { protection: Protection; active: boolean }) {
+  const t = useT();
+  const what =
+    p.source === "opportunity"
+      ? t("recycle.protection.opportunity")
+      : p.ends_at
+        ? t("recycle.protection.contract", { until: chinaDay(p.ends_at) })
+        : t("recycle.protection.contractOpen");
+  const tip = [p.note, active ? null : t("recycle.protection.notExempt")].filter(Boolean).join("；");
+  const tag = (
+    <Tag color={active ? "green" : undefined} style={{ marginInlineEnd: 0 }} data-testid="recycle-protection" data-source={p.source} data-active={active}>
+      {active ? t("recycle.protection.active", { what }) : what}
+    </Tag>
+  );
+  return tip ? <Tooltip title={tip}>{tag}</Tooltip> : tag;
+}
 
 /**
  * 距回收: days left before the customer goes back to the pool, red within the reminder period
- * (`remindDays`); "—" for a customer not owned, locked, or under no rule. `now` comes from the
- * page (useNow), one clock for all the rows.
+ * (`remindDays`); "受保护" while an effective contract or a late-stage opportunity keeps it from
+ * recycling (the detail lists its protections); "—" for a customer not owned, locked, or under
+ * no rule. `now` comes from the page (useNow), one clock for all the rows.
  */
 export function RecycleCountdown({ customer, remindDays, now }: { customer: RecycleSubject; remindDays: number; now: number }) {
   const t = useT();
   const due = recycleDue(customer, now, remindDays);
-  if (!due) {
-    return (
+  const shielded = isProtected(customer);
+  let countdown: ReactNode;
+  if (due) {
+    const text = due.days < 0 ? t("recycle.overdue") : due.days === 0 ? t("recycle.dueToday") : t("recycle.daysLeft", { n: due.days });
+    countdown = (
+      <Tooltip title={t("recycle.dueAt", { at: fmtDateTime(due.dueAt) })}>
+        <Typography.Text type={due.urgent ? "danger" : undefined} strong={due.urgent} data-testid="recycle-due" data-days={due.days} data-urgent={due.urgent}>
+          {text}
+        </Typography.Text>
+      </Tooltip>
+    );
+  } else if (shielded) {
+    countdown = (
+      <Tooltip title={t("recycle.protectedHint")}>
+        <Typography.Text type="success" data-testid="recycle-due" data-days="" data-protected="true">
+          {t("recycle.protected")}
+        </Typography.Text>
+      </Tooltip>
+    );
+  } else {
+    countdown = (
       <Typography.Text type="secondary" data-testid="recycle-due" data-days="">
         —
       </Typography.Text>
     );
   }
-  const text = due.days < 0 ? t("recycle.overdue") : due.days === 0 ? t("recycle.dueToday") : t("recycle.daysLeft", { n: due.days });
+  // a locked or unowned customer's protections do not matter here
+  const protections = customer.owner && !customer.locked_at ? (customer.protections ?? []) : [];
+  if (protections.length === 0) return countdown;
   return (
-    <Tooltip title={t("recycle.dueAt", { at: fmtDateTime(due.dueAt) })}>
-      <Typography.Text type={due.urgent ? "danger" : undefined} strong={due.urgent} data-testid="recycle-due" data-days={due.days} data-urgent={due.urgent}>
-        {text}
-      </Typography.Text>
-    </Tooltip>
+    <Space size={[8, 4]} wrap data-testid="recycle-protections">
+      {countdown}
+      {protections.map((p) => (
+        <ProtectionTag key={`${p.source}:${p.source_id}`} protection={p} active={shielded} />
+      ))}
+    </Space>
   );
 }
 

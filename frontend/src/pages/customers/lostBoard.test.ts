@@ -32,6 +32,7 @@ const ROWS: LostRow[] = [
 const TEXTS: RuleTexts = {
   tier: (tier, days) => `分层 ${tier}：${days} 天未跟进`,
   noDeal: (days) => `领取后 ${days} 天未成交`,
+  contractEnded: (days) => `合同结束已 ${days} 天`,
   none: (how) => `(${how})`,
 };
 
@@ -113,6 +114,7 @@ describe("lost board numbers", () => {
   it("says the server's rules in the reader's words", () => {
     expect(ruleText("recycle", "tier A: not followed up within 30 days", TEXTS)).toBe("分层 A：30 天未跟进");
     expect(ruleText("recycle", "no won deal within 90 days of the claim", TEXTS)).toBe("领取后 90 天未成交");
+    expect(ruleText("recycle", "contract ended 30 days ago", TEXTS)).toBe("合同结束已 30 天");
     expect(ruleText("release", null, TEXTS)).toBe("(release)");
     expect(ruleText("recycle", "something new", TEXTS)).toBe("something new");
   });

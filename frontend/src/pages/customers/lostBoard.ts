@@ -137,6 +137,7 @@ export function filterRows(rows: LostRow[], owner: string | null, how: LostHow |
 export interface RuleTexts {
   tier: (tier: string, days: string) => string;
   noDeal: (days: string) => string;
+  contractEnded: (days: string) => string;
   /** The text for a row without a rule (a release or transfer: the rep's or manager's choice). */
   none: (how: LostHow) => string;
 }
@@ -146,6 +147,7 @@ export function ruleTexts(t: Translate): RuleTexts {
   return {
     tier: (tier, days) => t("recycle.rule.tier", { tier, days }),
     noDeal: (days) => t("recycle.rule.noDeal", { days }),
+    contractEnded: (days) => t("recycle.rule.contractEnded", { days }),
     none: (how) => t(`lost.noRule.${how}`),
   };
 }
@@ -160,6 +162,8 @@ export function ruleText(how: LostHow, rule: string | null, texts: RuleTexts): s
   if (tier) return texts.tier(tier[1]!, tier[2]!);
   const deal = /^no won deal within (\d+) days of the claim$/.exec(rule);
   if (deal) return texts.noDeal(deal[1]!);
+  const ended = /^contract ended (\d+) days ago$/.exec(rule);
+  if (ended) return texts.contractEnded(ended[1]!);
   return rule;
 }
 

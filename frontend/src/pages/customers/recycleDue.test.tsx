@@ -4,7 +4,7 @@ import type { Customer, CustomerListItem } from "../../api/types";
 import { fakeApi, json, renderPage } from "../../test/fakeApi";
 import { CustomerDetailPage } from "./CustomerDetailPage";
 import { CustomerListPage } from "./CustomerListPage";
-import { recycleDue } from "./recycleDue";
+import { isProtected, recycleDue } from "./recycleDue";
 
 const DAY = 86_400_000;
 const OWNER = { id: "u1", display_name: "Rep" };
@@ -25,6 +25,17 @@ describe("days until recycle", () => {
     expect(recycleDue({ owner: null, recycle_due_at: "2024-05-20T04:00:00Z" }, now, 3)).toBeNull();
     expect(recycleDue({ owner: OWNER, locked_at: "2024-05-01T00:00:00Z", recycle_due_at: "2024-05-20T04:00:00Z" }, now, 3)).toBeNull();
     expect(recycleDue({ owner: OWNER, recycle_due_at: null }, now, 3)).toBeNull();
+  });
+
+  it("is protected while an active protection leaves it without a due date", () => {
+    const contract = { source: "contract" as const, source_id: "k1", starts_at: "2024-01-01T00:00:00Z", ends_at: null, note: null };
+    expect(isProtected({ owner: OWNER, recycle_due_at: null, protections: [contract] })).toBe(true);
+    // the rules do not exempt it: the countdown runs
+    expect(isProtected({ owner: OWNER, recycle_due_at: "2024-05-20T04:00:00Z", protections: [contract] })).toBe(false);
+    expect(isProtected({ owner: OWNER, recycle_due_at: null, protections: [] })).toBe(false);
+    expect(isProtected({ owner: OWNER, recycle_due_at: null })).toBe(false); // a list item
+    expect(isProtected({ owner: OWNER, locked_at: "2024-05-01T00:00:00Z", recycle_due_at: null, protections: [contract] })).toBe(false);
+    expect(isProtected({ owner: null, recycle_due_at: null, protections: [contract] })).toBe(false);
   });
 });
 
@@ -132,6 +143,7 @@ describe("customer detail: until recycle", () => {
       contact_count: 0,
       pool_id: null,
       recycle_count: 0,
+      protections: [],
       created_by: null,
     } as unknown as Customer;
     fakeApi((req) => {

@@ -6,6 +6,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import { useCan } from "../../auth/context";
+import type { Customer } from "../../api/types";
 import { chinaDay, daysBetween } from "../../components/chinaTime";
 
 /** The product's default reminder period, used when the caller may not read the settings. */
@@ -13,10 +14,15 @@ export const DEFAULT_REMIND_DAYS = 3;
 
 export const recycleRulesKey = ["settings", "recycle-rules"] as const;
 
+/** What keeps a customer from recycling now: an effective contract, a late-stage opportunity. */
+export type Protection = Customer["protections"][number];
+
 export interface RecycleSubject {
   owner?: unknown;
   locked_at?: string | null;
   recycle_due_at?: string | null;
+  /** The detail's active protections (a list item has none). */
+  protections?: Protection[];
 }
 
 export interface RecycleDue {
@@ -32,6 +38,14 @@ export function recycleDue(c: RecycleSubject, now: number, remindDays: number): 
   if (!c.owner || c.locked_at || !c.recycle_due_at) return null;
   const days = daysBetween(chinaDay(now), chinaDay(c.recycle_due_at));
   return { days, urgent: days <= remindDays, dueAt: c.recycle_due_at };
+}
+
+/**
+ * Whether a protection keeps the customer from recycling now: owned, not locked, with an active
+ * protection and no due date (the server leaves it out while an exempt protection holds).
+ */
+export function isProtected(c: RecycleSubject): boolean {
+  return Boolean(c.owner) && !c.locked_at && !c.recycle_due_at && (c.protections?.length ?? 0) > 0;
 }
 
 /**

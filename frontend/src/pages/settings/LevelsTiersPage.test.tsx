@@ -9,7 +9,9 @@ const LEVELS: LevelDefinition[] = [
   { code: "normal", name: "普通客户", name_en: "Normal", sort_order: 1, company_sizes: [], min_annual_amount: null, min_cooperation_years: null, cooperation_depth: "初次合作", description: null, updated_at: "2026-11-23T00:00:00Z" },
   { code: "KA", name: "KA 重点客户", name_en: "Key account", sort_order: 2, company_sizes: ["500-999", "1000+"], min_annual_amount: "1000000.00", min_cooperation_years: 1, cooperation_depth: "持续复购", description: "重点", updated_at: "2026-11-23T00:00:00Z" },
 ];
-const TIERS: Tier[] = [{ code: "A", name: "A 类（重点）", sort_order: 1, no_follow_up_days: 30, description: null, criteria: "商机 ≥ 100 万" }];
+const TIERS: Tier[] = [
+  { code: "A", name: "A 类（重点）", sort_order: 1, no_follow_up_days: 30, no_deal_days: 120, contract_ended_days: null, description: null, criteria: "商机 ≥ 100 万" },
+];
 
 const ADMIN = { setting: { read: "all", update: "all" }, customer: { read: "all" } } as const;
 
@@ -76,6 +78,7 @@ describe("LevelsTiersPage", () => {
     await waitFor(() => expect(seen.some((s) => s.method === "PATCH")).toBe(true));
     const patch = seen.find((s) => s.method === "PATCH")!;
     expect(patch.path).toBe("/customer-tiers/A");
+    // the tier's recycling days (settings › recycling) are left as they are: not sent
     expect(JSON.parse(patch.body)).toEqual({ name: "A 类（重点）", no_follow_up_days: 30, description: null, criteria: "商机 ≥ 500 万" });
   });
 });

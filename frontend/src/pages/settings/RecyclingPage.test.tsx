@@ -5,17 +5,33 @@ import { fakeApi, json, renderPage, type Seen } from "../../test/fakeApi";
 import { RecyclingPage } from "./RecyclingPage";
 import { changedTiers, dueByOwner, recycledByOwner, rulesBody, toForm, type RecycleOut, type RecycleRules } from "./recycling";
 
-const RULES: RecycleRules = { no_deal_days: 90, remind_days_before: 3 };
+const RULES: RecycleRules = { no_deal_days: 90, contract_ended_days: null, exempt: ["contract", "opportunity"], remind_days_before: 3 };
 
+// tier B has its own no-deal days (60) and days after the contract ended (45)
 const TIERS: Tier[] = (
   [
-    ["A", "重点", 30],
-    ["B", "潜力", 15],
-    ["C", "一般", 7],
-    ["D", "观望", 7],
-    ["E", "沉睡", 3],
+    ["A", "重点", 30, null, null],
+    ["B", "潜力", 15, 60, 45],
+    ["C", "一般", 7, null, null],
+    ["D", "观望", 7, null, null],
+    ["E", "沉睡", 3, null, null],
   ] as const
-).map(([code, name, days], i) => ({ code, name, no_follow_up_days: days, sort_order: i, description: null, criteria: null }));
+).map(([code, name, days, noDeal, ended], i) => ({
+  code,
+  name,
+  no_follow_up_days: days,
+  no_deal_days: noDeal,
+  contract_ended_days: ended,
+  sort_order: i,
+  description: null,
+  criteria: null,
+}));
+
+const days = (no_follow_up_days: number, no_deal_days: number | null = null, contract_ended_days: number | null = null) => ({
+  no_follow_up_days,
+  no_deal_days,
+  contract_ended_days,
+});
 
 const USERS = [
   { id: "u-zhang", username: "zhang", display_name: "张三", is_active: true },
@@ -39,21 +55,46 @@ const RUN: RecycleOut = { dry_run: false, count: 3, reminded: 4, customers: [], 
 describe("recycling form helpers", () => {
   it("sends only what changed", () => {
     const form = toForm(RULES, TIERS);
-    expect(form).toEqual({ no_deal_on: true, no_deal_days: 90, remind_days_before: 3, tiers: { A: 30, B: 15, C: 7, D: 7, E: 3 } });
+    expect(form).toEqual({
+      no_deal_on: true,
+      no_deal_days: 90,
+      contract_ended_on: false,
+      contract_ended_days: 30,
+      exempt: ["contract", "opportunity"],
+      remind_days_before: 3,
+      tiers: { A: days(30), B: days(15, 60, 45), C: days(7), D: days(7), E: days(3) },
+    });
     expect(rulesBody(form, RULES)).toBeNull();
     expect(changedTiers(form, TIERS)).toEqual([]);
-    expect(rulesBody({ ...form, no_deal_on: false }, RULES)).toEqual({ no_deal_days: null, remind_days_before: 3 });
-    expect(rulesBody({ ...form, remind_days_before: 5 }, RULES)).toEqual({ no_deal_days: 90, remind_days_before: 5 });
-    expect(changedTiers({ ...form, tiers: { ...form.tiers, B: 20, E: 5 } }, TIERS)).toEqual([
-      { code: "B", days: 20 },
-      { code: "E", days: 5 },
+    expect(rulesBody({ ...form, no_deal_on: false }, RULES)).toEqual({ no_deal_days: null });
+    expect(rulesBody({ ...form, remind_days_before: 5 }, RULES)).toEqual({ remind_days_before: 5 });
+    expect(rulesBody({ ...form, contract_ended_on: true, contract_ended_days: 0 }, RULES)).toEqual({ contract_ended_days: 0 });
+    expect(rulesBody({ ...form, exempt: ["opportunity"] }, RULES)).toEqual({ exempt: ["opportunity"] });
+    expect(rulesBody({ ...form, exempt: [] }, RULES)).toEqual({ exempt: [] });
+    // the order of the checked kinds is no change
+    expect(rulesBody({ ...form, exempt: ["opportunity", "contract"] }, RULES)).toBeNull();
+    expect(changedTiers({ ...form, tiers: { ...form.tiers, B: days(20, 60, 45), E: days(5) } }, TIERS)).toEqual([
+      { code: "B", body: { no_follow_up_days: 20 } },
+      { code: "E", body: { no_follow_up_days: 5 } },
     ]);
   });
 
-  it("suggests 90 days when the no-deal rule is off, and keeps it off unless turned on", () => {
-    const form = toForm({ no_deal_days: null, remind_days_before: 3 }, TIERS);
-    expect(form).toMatchObject({ no_deal_on: false, no_deal_days: 90 });
-    expect(rulesBody(form, { no_deal_days: null, remind_days_before: 3 })).toBeNull();
+  it("sends a tier's own days, and null to go back to the rule's", () => {
+    const form = toForm(RULES, TIERS);
+    expect(changedTiers({ ...form, tiers: { ...form.tiers, A: days(30, 120, 0), B: days(15, null, 45) } }, TIERS)).toEqual([
+      { code: "A", body: { no_deal_days: 120, contract_ended_days: 0 } },
+      { code: "B", body: { no_deal_days: null } },
+    ]);
+    // a blank no-follow-up day count keeps the stored one (the form requires it anyway)
+    expect(changedTiers({ ...form, tiers: { ...form.tiers, C: days(7), D: { ...days(7), no_follow_up_days: null } } }, TIERS)).toEqual([]);
+  });
+
+  it("suggests days when a rule is off, and keeps it off unless turned on", () => {
+    const off: RecycleRules = { no_deal_days: null, contract_ended_days: null, exempt: ["contract"], remind_days_before: 3 };
+    const form = toForm(off, TIERS);
+    expect(form).toMatchObject({ no_deal_on: false, no_deal_days: 90, contract_ended_on: false, contract_ended_days: 30, exempt: ["contract"] });
+    expect(rulesBody(form, off)).toBeNull();
+    expect(rulesBody({ ...form, contract_ended_on: true }, off)).toEqual({ contract_ended_days: 30 });
   });
 
   it("counts the customers per owner, the most first", () => {
@@ -102,6 +143,10 @@ describe("RecyclingPage", () => {
     expect(screen.getByTestId("recycling-tier-A")).toHaveValue("30");
     expect(screen.getByTestId("recycling-tier-E")).toHaveValue("3");
     expect(screen.getByTestId("recycling-tier-A")).toBeDisabled();
+    expect(screen.getByTestId("recycling-contract-ended-days")).toBeDisabled();
+    expect(screen.getByTestId("recycling-exempt-contract")).toBeChecked();
+    expect(screen.getByTestId("recycling-exempt-contract")).toBeDisabled();
+    expect(screen.getByTestId("recycling-tier-B-no-deal")).toHaveValue("60");
     expect(screen.queryByTestId("recycling-save")).toBeNull();
     expect(screen.queryByTestId("recycling-run")).toBeNull();
   });
@@ -121,6 +166,87 @@ describe("RecyclingPage", () => {
     const patches = seen.filter((s) => s.method === "PATCH");
     expect(patches.map((p) => [p.path, JSON.parse(p.body)])).toEqual([["/customer-tiers/B", { no_follow_up_days: 20 }]]);
     expect(await screen.findByText("已保存")).toBeInTheDocument();
+  });
+
+  it("shows the contract-ended rule, the exemptions and the tiers' own days, blank inheriting the rule's", async () => {
+    serve();
+    open();
+    await waitFor(() => expect(screen.getByTestId("recycling-tier-B-contract-ended")).toHaveValue("45"));
+    expect(screen.getByTestId("recycling-contract-ended-on")).toHaveAttribute("aria-checked", "false");
+    expect(screen.getByTestId("recycling-contract-ended-days")).toBeDisabled();
+    expect(screen.getByTestId("recycling-contract-ended-days")).toHaveValue("30"); // suggested
+    expect(screen.getByTestId("recycling-exempt-contract")).toBeChecked();
+    expect(screen.getByTestId("recycling-exempt-opportunity")).toBeChecked();
+    expect(screen.getByTestId("recycling-tier-A-no-deal")).toHaveValue("");
+    expect(screen.getByTestId("recycling-tier-A-no-deal")).toHaveAttribute("placeholder", "按规则（90 天）");
+    expect(screen.getByTestId("recycling-tier-A-contract-ended")).toHaveAttribute("placeholder", "按规则（关闭）");
+    expect(screen.getByTestId("recycling-tier-B-no-deal")).toHaveValue("60");
+
+    // the placeholders follow the rules as edited
+    fireEvent.click(screen.getByTestId("recycling-contract-ended-on"));
+    expect(screen.getByTestId("recycling-contract-ended-days")).toBeEnabled();
+    fireEvent.change(screen.getByTestId("recycling-contract-ended-days"), { target: { value: "60" } });
+    await waitFor(() => expect(screen.getByTestId("recycling-tier-A-contract-ended")).toHaveAttribute("placeholder", "按规则（60 天）"));
+    fireEvent.click(screen.getByTestId("recycling-no-deal-on"));
+    await waitFor(() => expect(screen.getByTestId("recycling-tier-A-no-deal")).toHaveAttribute("placeholder", "按规则（关闭）"));
+  });
+
+  it("saves the contract-ended rule, the exemptions and the tiers' own days (blank resets to the rule)", async () => {
+    const seen = serve();
+    open();
+    await waitFor(() => expect(screen.getByTestId("recycling-tier-B-contract-ended")).toHaveValue("45"));
+    fireEvent.click(screen.getByTestId("recycling-contract-ended-on"));
+    fireEvent.change(screen.getByTestId("recycling-contract-ended-days"), { target: { value: "60" } });
+    fireEvent.click(screen.getByTestId("recycling-exempt-opportunity")); // late-stage opportunities no longer protect
+    fireEvent.change(screen.getByTestId("recycling-tier-A-no-deal"), { target: { value: "120" } });
+    fireEvent.change(screen.getByTestId("recycling-tier-B-contract-ended"), { target: { value: "" } });
+    fireEvent.click(screen.getByTestId("recycling-save"));
+
+    await waitFor(() => expect(seen.filter((s) => s.method === "PATCH")).toHaveLength(2));
+    const puts = seen.filter((s) => s.method === "PUT");
+    expect(puts.map((p) => JSON.parse(p.body))).toEqual([{ contract_ended_days: 60, exempt: ["contract"] }]);
+    const patches = seen.filter((s) => s.method === "PATCH");
+    expect(patches.map((p) => [p.path, JSON.parse(p.body)])).toEqual([
+      ["/customer-tiers/A", { no_deal_days: 120 }],
+      ["/customer-tiers/B", { contract_ended_days: null }],
+    ]);
+    expect(await screen.findByText("已保存")).toBeInTheDocument();
+  });
+
+  it("checks the contract-ended days while the rule is on", async () => {
+    const seen = serve();
+    open();
+    await waitFor(() => expect(screen.getByTestId("recycling-contract-ended-days")).toHaveValue("30"));
+    fireEvent.click(screen.getByTestId("recycling-contract-ended-on"));
+    fireEvent.change(screen.getByTestId("recycling-contract-ended-days"), { target: { value: "" } });
+    fireEvent.click(screen.getByTestId("recycling-save"));
+    const ended = screen.getByTestId("recycling-contract-ended-days").closest(".ant-form-item") as HTMLElement;
+    await waitFor(() => expect(ended.querySelector(".ant-form-item-explain-error")).not.toBeNull());
+    expect(seen.some((s) => s.method === "PUT")).toBe(false);
+  });
+
+  it("puts the server's errors on the exemptions and on a tier's own days", async () => {
+    const problem = (field: string, message: string) =>
+      json({ type: "about:blank", title: "Invalid input", status: 422, errors: [{ field, message }] }, 422);
+    serve((req) => {
+      if (req.method === "PUT") return problem("body.exempt.0", "Input should be 'contract' or 'opportunity'");
+      if (req.method === "PATCH") return problem("body.no_deal_days", "Input should be greater than or equal to 1");
+      return null;
+    });
+    open();
+    await waitFor(() => expect(screen.getByTestId("recycling-exempt-opportunity")).toBeChecked());
+    fireEvent.click(screen.getByTestId("recycling-exempt-opportunity"));
+    fireEvent.click(screen.getByTestId("recycling-save"));
+    const exempt = screen.getByTestId("recycling-exempt");
+    expect(await within(exempt).findByText("Input should be 'contract' or 'opportunity'")).toBeInTheDocument();
+
+    // the rules as stored; a tier's own days refused
+    fireEvent.click(screen.getByTestId("recycling-exempt-opportunity"));
+    fireEvent.change(screen.getByTestId("recycling-tier-D-no-deal"), { target: { value: "30" } });
+    fireEvent.click(screen.getByTestId("recycling-save"));
+    const tierD = screen.getByTestId("recycling-tier-D-no-deal").closest(".ant-form-item") as HTMLElement;
+    expect(await within(tierD).findByText("Input should be greater than or equal to 1")).toBeInTheDocument();
+    expect(screen.getByTestId("recycling-tier-D-no-deal")).toHaveValue("30");
   });
 
   it("shows the server's field errors on their fields, a tier's on its row", async () => {

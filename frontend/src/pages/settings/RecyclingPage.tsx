@@ -1,13 +1,16 @@
 /**
- * Settings › customer recycling (客户回收): the no-deal rule, the reminder period and each tier's
- * no-follow-up days; a dry run (预演) listing who would go back to the pool now, and a run.
+ * Settings › customer recycling (客户回收): the no-deal and contract-ended rules, which
+ * protections (effective contract, late-stage opportunity) exempt a customer, the reminder period,
+ * and each tier's no-follow-up days and own no-deal / contract-ended days; a dry run (预演)
+ * listing who would go back to the pool now, and a run.
  */
 import { ExperimentOutlined, ThunderboltOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Card, Col, Divider, Form, InputNumber, Modal, Row, Space, Switch, Table, Tag, Typography, type TableColumnsType } from "antd";
+import { Alert, App, Button, Card, Checkbox, Col, Divider, Form, InputNumber, Modal, Row, Space, Switch, Table, Tag, Typography, type TableColumnsType } from "antd";
 import { useMemo, useRef, useState, type HTMLAttributes } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../../api/client";
+import type { NamePath } from "../../api/problem";
 import { fetchTiers, keys } from "../../api/queries";
 import type { Tier } from "../../api/types";
 import { useCan } from "../../auth/context";
@@ -18,6 +21,7 @@ import { useT } from "../../i18n/context";
 import { ruleText, ruleTexts } from "../customers/lostBoard";
 import { recycleRulesKey } from "../customers/recycleDue";
 import {
+  EXEMPT_KINDS,
   MAX_DAYS,
   MAX_REMIND_DAYS,
   changedTiers,
@@ -46,6 +50,54 @@ function useOwnerNames(ids: string[]): (id: string) => string {
   return (id: string) => names.data?.[id] ?? id.slice(0, 8);
 }
 
+/** The API fields of a tier's PATCH, shown on its row. */
+const TIER_FIELDS = ["no_follow_up_days", "no_deal_days", "contract_ended_days"] as const;
+
+/** A rule's on/off switch and its days (the days field is disabled while the rule is off). */
+function RuleDays({
+  label,
+  on,
+  onName,
+  daysName,
+  min,
+  hint,
+  offHint,
+  editable,
+  testId,
+}: {
+  label: string;
+  on: boolean;
+  onName: "no_deal_on" | "contract_ended_on";
+  daysName: "no_deal_days" | "contract_ended_days";
+  min: number;
+  hint: string;
+  offHint: string;
+  editable: boolean;
+  testId: string;
+}) {
+  const t = useT();
+  return (
+    <Form.Item label={label} extra={on ? hint : offHint}>
+      <Space align="start">
+        <Form.Item name={onName} valuePropName="checked" noStyle>
+          <Switch data-testid={`${testId}-on`} />
+        </Form.Item>
+        <Form.Item name={daysName} style={{ margin: 0 }} rules={on ? [{ required: true, type: "integer", min, max: MAX_DAYS }] : []}>
+          <InputNumber
+            min={min}
+            max={MAX_DAYS}
+            precision={0}
+            disabled={!editable || !on}
+            suffix={t("settings.days")}
+            style={{ width: 160 }}
+            data-testid={`${testId}-days`}
+          />
+        </Form.Item>
+      </Space>
+    </Form.Item>
+  );
+}
+
 function RulesForm({ rules, tiers }: { rules: RecycleRules; tiers: Tier[] }) {
   const t = useT();
   const can = useCan();
@@ -55,8 +107,15 @@ function RulesForm({ rules, tiers }: { rules: RecycleRules; tiers: Tier[] }) {
   const [form] = Form.useForm<RecyclingForm>();
   const editable = can("setting", "update");
   const noDealOn = Form.useWatch("no_deal_on", form) ?? rules.no_deal_days !== null;
+  const noDealDays = Form.useWatch("no_deal_days", form) ?? rules.no_deal_days;
+  const endedOn = Form.useWatch("contract_ended_on", form) ?? rules.contract_ended_days !== null;
+  const endedDays = Form.useWatch("contract_ended_days", form) ?? rules.contract_ended_days;
   /** The tier whose PATCH failed: its field errors go on its row. */
   const failedTier = useRef<string | null>(null);
+
+  /** What a blank tier override inherits: the rule's days as the form has them now, or off. */
+  const inherited = (on: boolean, days: number | null) =>
+    t("recycling.ruleDefault", { value: on && days !== null ? t("settings.daysValue", { n: days }) : t("recycling.ruleOff") });
 
   const save = useMutation({
     mutationFn: async (v: RecyclingForm) => {
@@ -64,19 +123,27 @@ function RulesForm({ rules, tiers }: { rules: RecycleRules; tiers: Tier[] }) {
       const body = rulesBody(v, rules);
       const savedRules = body ? await unwrap(api.PUT("/api/v1/settings/recycle-rules", { body })) : rules;
       if (body) qc.setQueryData(recycleRulesKey, savedRules);
-      for (const { code, days } of changedTiers(v, tiers)) {
+      const changed = changedTiers(v, tiers);
+      for (const { code, body: tierBody } of changed) {
         failedTier.current = code;
-        await unwrap(api.PATCH("/api/v1/customer-tiers/{code}", { params: { path: { code } }, body: { no_follow_up_days: days } }));
+        await unwrap(api.PATCH("/api/v1/customer-tiers/{code}", { params: { path: { code } }, body: tierBody }));
       }
       failedTier.current = null;
-      return Boolean(body) || changedTiers(v, tiers).length > 0;
+      return Boolean(body) || changed.length > 0;
     },
     onSuccess: (changed) => {
       message.success(changed ? t("common.saved") : t("recycling.unchanged"));
     },
     onError: (e) => {
       const code = failedTier.current;
-      report(e, { form, aliases: code ? { no_follow_up_days: ["tiers", code], name: ["tiers", code] } : {} });
+      const aliases: Record<string, NamePath> = code
+        ? {
+            ...Object.fromEntries(TIER_FIELDS.map((f) => [f, ["tiers", code, f]])),
+            name: ["tiers", code, "no_follow_up_days"],
+          }
+        : // an exemption's error ("exempt.0") goes on the checkboxes
+          Object.fromEntries(EXEMPT_KINDS.map((_, i) => [`exempt.${i}`, ["exempt"]]));
+      report(e, { form, aliases });
     },
     onSettled: () => {
       // what was saved shows everywhere; the form keeps what the user typed
@@ -96,27 +163,40 @@ function RulesForm({ rules, tiers }: { rules: RecycleRules; tiers: Tier[] }) {
     >
       <Row gutter={24}>
         <Col xs={24} md={12}>
-          <Form.Item label={t("recycling.noDeal")} extra={noDealOn ? t("recycling.noDealHint") : t("recycling.noDealOff")}>
-            <Space align="start">
-              <Form.Item name="no_deal_on" valuePropName="checked" noStyle>
-                <Switch data-testid="recycling-no-deal-on" />
-              </Form.Item>
-              <Form.Item
-                name="no_deal_days"
-                style={{ margin: 0 }}
-                rules={noDealOn ? [{ required: true, type: "integer", min: 1, max: MAX_DAYS }] : []}
-              >
-                <InputNumber
-                  min={1}
-                  max={MAX_DAYS}
-                  precision={0}
-                  disabled={!editable || !noDealOn}
-                  suffix={t("settings.days")}
-                  style={{ width: 160 }}
-                  data-testid="recycling-no-deal-days"
-                />
-              </Form.Item>
-            </Space>
+          <RuleDays
+            label={t("recycling.noDeal")}
+            on={noDealOn}
+            onName="no_deal_on"
+            daysName="no_deal_days"
+            min={1}
+            hint={t("recycling.noDealHint")}
+            offHint={t("recycling.noDealOff")}
+            editable={editable}
+            testId="recycling-no-deal"
+          />
+        </Col>
+        <Col xs={24} md={12}>
+          <RuleDays
+            label={t("recycling.contractEnded")}
+            on={endedOn}
+            onName="contract_ended_on"
+            daysName="contract_ended_days"
+            min={0}
+            hint={t("recycling.contractEndedHint")}
+            offHint={t("recycling.contractEndedOff")}
+            editable={editable}
+            testId="recycling-contract-ended"
+          />
+        </Col>
+        <Col xs={24} md={12}>
+          <Form.Item name="exempt" label={t("recycling.exempt")} extra={t("recycling.exemptHint")} data-testid="recycling-exempt">
+            <Checkbox.Group>
+              {EXEMPT_KINDS.map((kind) => (
+                <Checkbox key={kind} value={kind} data-testid={`recycling-exempt-${kind}`}>
+                  {t(`recycling.exempt.${kind}`)}
+                </Checkbox>
+              ))}
+            </Checkbox.Group>
           </Form.Item>
         </Col>
         <Col xs={24} md={12}>
@@ -134,11 +214,13 @@ function RulesForm({ rules, tiers }: { rules: RecycleRules; tiers: Tier[] }) {
         {t("recycling.tiers")}
       </Divider>
       <Typography.Paragraph type="secondary">{t("settings.tiersHint")}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{t("recycling.tierOverrideHint")}</Typography.Paragraph>
       <Table<Tier>
         rowKey="code"
         size="small"
         pagination={false}
         dataSource={tiers}
+        scroll={{ x: "max-content" }}
         data-testid="recycling-tiers"
         onRow={(r) => ({ "data-code": r.code }) as HTMLAttributes<HTMLElement>}
         columns={[
@@ -148,8 +230,40 @@ function RulesForm({ rules, tiers }: { rules: RecycleRules; tiers: Tier[] }) {
             key: "days",
             title: t("settings.noFollowUpDays"),
             render: (_, tier) => (
-              <Form.Item name={["tiers", tier.code]} style={{ margin: 0 }} rules={[{ required: true, type: "integer", min: 1, max: MAX_DAYS }]}>
-                <InputNumber min={1} max={MAX_DAYS} precision={0} suffix={t("settings.days")} style={{ width: 160 }} data-testid={`recycling-tier-${tier.code}`} />
+              <Form.Item name={["tiers", tier.code, "no_follow_up_days"]} style={{ margin: 0 }} rules={[{ required: true, type: "integer", min: 1, max: MAX_DAYS }]}>
+                <InputNumber min={1} max={MAX_DAYS} precision={0} suffix={t("settings.days")} style={{ width: 140 }} data-testid={`recycling-tier-${tier.code}`} />
+              </Form.Item>
+            ),
+          },
+          {
+            key: "no_deal_days",
+            title: t("recycling.tierNoDeal"),
+            render: (_, tier) => (
+              <Form.Item name={["tiers", tier.code, "no_deal_days"]} style={{ margin: 0 }} rules={[{ type: "integer", min: 1, max: MAX_DAYS }]}>
+                <InputNumber
+                  min={1}
+                  max={MAX_DAYS}
+                  precision={0}
+                  placeholder={inherited(noDealOn, noDealDays)}
+                  style={{ width: 170 }}
+                  data-testid={`recycling-tier-${tier.code}-no-deal`}
+                />
+              </Form.Item>
+            ),
+          },
+          {
+            key: "contract_ended_days",
+            title: t("recycling.tierContractEnded"),
+            render: (_, tier) => (
+              <Form.Item name={["tiers", tier.code, "contract_ended_days"]} style={{ margin: 0 }} rules={[{ type: "integer", min: 0, max: MAX_DAYS }]}>
+                <InputNumber
+                  min={0}
+                  max={MAX_DAYS}
+                  precision={0}
+                  placeholder={inherited(endedOn, endedDays)}
+                  style={{ width: 170 }}
+                  data-testid={`recycling-tier-${tier.code}-contract-ended`}
+                />
               </Form.Item>
             ),
           },

@@ -1,11 +1,12 @@
 /**
- * Settings › customer recycling (客户回收): the form of the recycle rules and the tiers'
- * no-follow-up days, what a save sends, and the dry run's / run's results by owner.
+ * Settings › customer recycling (客户回收): the form of the recycle rules (no-deal and
+ * contract-ended rules, exemptions, reminder) and the tiers' days, what a save sends, and the
+ * dry run's / run's results by owner.
  */
 import { api, unwrap } from "../../api/client";
 import { SELECT_LIMIT } from "../../api/queries";
 import type { paths } from "../../api/schema";
-import type { Body, Ok, Tier } from "../../api/types";
+import type { Body, Ok, Tier, TierUpdate } from "../../api/types";
 
 export type RecycleRules = Ok<paths["/api/v1/settings/recycle-rules"]["get"]>;
 export type RecycleRulesIn = Body<paths["/api/v1/settings/recycle-rules"]["put"]>;
@@ -14,39 +15,82 @@ export type DueCustomer = RecycleOut["customers"][number];
 
 /** Suggested when the no-deal rule is turned on (the product's default). */
 export const DEFAULT_NO_DEAL_DAYS = 90;
+/** Suggested when the contract-ended rule is turned on. */
+export const DEFAULT_CONTRACT_ENDED_DAYS = 30;
 export const MAX_DAYS = 3650;
 export const MAX_REMIND_DAYS = 90;
+
+/** A protection that may keep a customer from recycling: an effective contract, a late-stage opportunity. */
+export type ExemptKind = RecycleRules["exempt"][number];
+export const EXEMPT_KINDS: readonly ExemptKind[] = ["contract", "opportunity"];
+
+/** A tier's days: its no-follow-up days, and its own no-deal / contract-ended days (null: the rule's). */
+export interface TierDays {
+  no_follow_up_days: number | null;
+  no_deal_days: number | null;
+  contract_ended_days: number | null;
+}
 
 export interface RecyclingForm {
   no_deal_on: boolean;
   no_deal_days: number | null;
+  contract_ended_on: boolean;
+  contract_ended_days: number | null;
+  exempt: ExemptKind[];
   remind_days_before: number | null;
-  /** Tier code → no-follow-up days. */
-  tiers: Record<string, number | null>;
+  /** Tier code → its days. */
+  tiers: Record<string, TierDays>;
 }
 
 export function toForm(rules: RecycleRules, tiers: Tier[]): RecyclingForm {
   return {
     no_deal_on: rules.no_deal_days !== null,
     no_deal_days: rules.no_deal_days ?? DEFAULT_NO_DEAL_DAYS,
+    contract_ended_on: rules.contract_ended_days !== null,
+    contract_ended_days: rules.contract_ended_days ?? DEFAULT_CONTRACT_ENDED_DAYS,
+    exempt: sortExempt(rules.exempt),
     remind_days_before: rules.remind_days_before,
-    tiers: Object.fromEntries(tiers.map((t) => [t.code, t.no_follow_up_days])),
+    tiers: Object.fromEntries(
+      tiers.map((t) => [t.code, { no_follow_up_days: t.no_follow_up_days, no_deal_days: t.no_deal_days, contract_ended_days: t.contract_ended_days }]),
+    ),
   };
 }
 
-/** The PUT body, or null when the rules are as stored (nothing to send). */
-export function rulesBody(v: RecyclingForm, current: RecycleRules): RecycleRulesIn | null {
-  const noDeal = v.no_deal_on ? (v.no_deal_days ?? null) : null;
-  const remind = v.remind_days_before ?? current.remind_days_before;
-  if (noDeal === current.no_deal_days && remind === current.remind_days_before) return null;
-  return { no_deal_days: noDeal, remind_days_before: remind };
+/** The kinds in the display order, each once. */
+function sortExempt(kinds: readonly ExemptKind[] | undefined): ExemptKind[] {
+  return EXEMPT_KINDS.filter((k) => kinds?.includes(k));
 }
 
-/** The tiers whose days changed, in display order. */
-export function changedTiers(v: RecyclingForm, tiers: Tier[]): { code: string; days: number }[] {
+/** The PUT body with only the rules that changed, or null when the rules are as stored. */
+export function rulesBody(v: RecyclingForm, current: RecycleRules): RecycleRulesIn | null {
+  const body: RecycleRulesIn = {};
+  const noDeal = v.no_deal_on ? (v.no_deal_days ?? null) : null;
+  if (noDeal !== current.no_deal_days) body.no_deal_days = noDeal;
+  const ended = v.contract_ended_on ? (v.contract_ended_days ?? null) : null;
+  if (ended !== current.contract_ended_days) body.contract_ended_days = ended;
+  const exempt = sortExempt(v.exempt);
+  if (exempt.join() !== sortExempt(current.exempt).join()) body.exempt = exempt;
+  const remind = v.remind_days_before ?? current.remind_days_before;
+  if (remind !== current.remind_days_before) body.remind_days_before = remind;
+  return Object.keys(body).length > 0 ? body : null;
+}
+
+/** What a tier's PATCH sends: only the days that changed; null resets an override to the rule's value. */
+export type TierDaysUpdate = Pick<TierUpdate, "no_follow_up_days" | "no_deal_days" | "contract_ended_days">;
+
+/** The tiers whose days changed, in display order, each with the fields to PATCH. */
+export function changedTiers(v: RecyclingForm, tiers: Tier[]): { code: string; body: TierDaysUpdate }[] {
   return tiers.flatMap((t) => {
     const days = v.tiers[t.code];
-    return typeof days === "number" && days !== t.no_follow_up_days ? [{ code: t.code, days }] : [];
+    if (!days) return [];
+    const body: TierDaysUpdate = {};
+    // the no-follow-up days cannot be cleared: a blank keeps the stored value
+    if (typeof days.no_follow_up_days === "number" && days.no_follow_up_days !== t.no_follow_up_days) body.no_follow_up_days = days.no_follow_up_days;
+    const noDeal = days.no_deal_days ?? null;
+    if (noDeal !== t.no_deal_days) body.no_deal_days = noDeal;
+    const ended = days.contract_ended_days ?? null;
+    if (ended !== t.contract_ended_days) body.contract_ended_days = ended;
+    return Object.keys(body).length > 0 ? [{ code: t.code, body }] : [];
   });
 }
 
