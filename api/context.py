@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 
 from arq.connections import ArqRedis
@@ -19,7 +20,7 @@ from repositories.db import make_engine, make_sessionmaker, unit_of_work
 from repositories.models import AppSetting
 from services.auth import LoginGuard, TokenCodec
 from services.authz import AccessControl
-from services.deliveries import kick_outbox
+from services.deliveries import KICK_BUCKET_SECONDS, kick_outbox
 from services.outbox import OUTBOX_KICK
 from services.rate_limit import RateLimiter
 
@@ -40,6 +41,7 @@ class AppContext:
     codec: TokenCodec
     guard: LoginGuard
     limiter: RateLimiter
+    kicked_bucket: int = -1  # the last kick bucket this process queued a drain for
 
     async def enqueue(self, function: str, *args: object, job_id: str | None = None) -> None:
         """Queue an arq job for the worker (on the same Redis)."""
@@ -49,6 +51,10 @@ class AppContext:
     async def kick_outbox(self) -> None:
         """After a commit that wrote outbox events or notifications: queue a drain. A Redis
         hiccup here loses nothing (the worker's sweep drains every 30 s)."""
+        bucket = int(time.time() // KICK_BUCKET_SECONDS)
+        if bucket == self.kicked_bucket:
+            return  # this bucket's job is queued already (Redis would refuse it anyway)
+        self.kicked_bucket = bucket
         try:
             await kick_outbox(ArqRedis(connection_pool=self.redis.connection_pool))
         except RedisError:

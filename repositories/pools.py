@@ -400,8 +400,10 @@ async def transfer_customers(
     zone_id: uuid.UUID | None,
     ids: Sequence[uuid.UUID] | None,
     now: datetime,
+    where: dict[str, list[str]] | None = None,
 ) -> list[uuid.UUID]:
-    """Move the user's customers (all, or those of `ids` they own) to another in one UPDATE."""
+    """Move the user's customers (all, those of `ids` they own, or those matching `where`:
+    levels, tiers, industries, province codes) to another in one UPDATE."""
     stmt = (
         update(Customer)
         .where(Customer.owner_id == from_user)
@@ -418,6 +420,15 @@ async def transfer_customers(
     )
     if ids is not None:
         stmt = stmt.where(Customer.id.in_(ids))
+    columns = {
+        "levels": Customer.level,
+        "tiers": Customer.tier,
+        "industries": Customer.industry,
+        "province_codes": Customer.province_code,
+    }
+    for key, values in (where or {}).items():
+        if values:
+            stmt = stmt.where(columns[key].in_(values))
     return list((await session.scalars(stmt)).all())
 
 

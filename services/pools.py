@@ -441,6 +441,7 @@ class TransferService:
         customer_ids: list[uuid.UUID] | None,
         with_leads: bool,
         reason: str,
+        where: dict[str, list[str]] | None = None,
     ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
         if from_user == to_user:
             raise FieldError("to_user_id", "choose another rep")
@@ -448,12 +449,14 @@ class TransferService:
         self._check(to_user, "to_user_id", present=True)
         now = datetime.now(UTC)
         zone = PoolService(self.session, self.actor).zone_of(to_user)
-        moved = await repo.transfer_customers(self.session, from_user, to_user, zone, customer_ids, now)
+        moved = await repo.transfer_customers(
+            self.session, from_user, to_user, zone, customer_ids, now, where
+        )
         if customer_ids is not None and len(moved) != len(set(customer_ids)):
             raise Conflict("some of the chosen customers are not owned by that rep")
         leads = (
             await repo.transfer_leads(
-                self.session, from_user, to_user, None if customer_ids is None else moved, now
+                self.session, from_user, to_user, None if customer_ids is None and not where else moved, now
             )
             if with_leads
             else []

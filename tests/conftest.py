@@ -126,6 +126,7 @@ async def clean(app, settings: Settings) -> None:  # noqa: ANN001
     finally:
         await conn.close()
     await ctx.redis.flushdb()
+    ctx.kicked_bucket = -1  # the flush dropped any drain job this process queued
     await ctx.access.reload()
 
 

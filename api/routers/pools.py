@@ -15,6 +15,7 @@ from api.routers.customers import detail_out
 from api.routing import TransactionalRoute
 from api.schemas import Input, Items, NamedRef, Output, Page
 from api.schemas_customers import CustomerOut
+from domain.customers import CustomerLevel
 from domain.scope import ScopeLevel
 from repositories import pools as repo
 from repositories.db import after_commit
@@ -507,14 +508,30 @@ async def lost_customers(
     }
 
 
+class TransferFilter(Input):
+    levels: list[CustomerLevel] | None = Field(None, max_length=3)
+    tiers: list[str] | None = Field(None, max_length=10)
+    industries: list[str] | None = Field(None, max_length=50)
+    province_codes: list[str] | None = Field(None, max_length=40)
+
+
 class TransferIn(Input):
     from_user_id: UUID
     to_user_id: UUID
     customer_ids: list[UUID] | None = Field(
         None, min_length=1, max_length=10_000, description="these; left out: all the rep's customers"
     )
+    filter: TransferFilter | None = Field(
+        None, description="instead of customer_ids: the rep's customers matching all of these"
+    )
     with_leads: bool = Field(True, description="their open leads go along")
     reason: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _ids_or_filter(self) -> TransferIn:
+        if self.customer_ids is not None and self.filter is not None:
+            raise ValueError("give customer_ids or filter, not both")
+        return self
 
 
 class TransferOut(Output):
@@ -528,7 +545,8 @@ async def transfer_customers(
 ) -> dict[str, Any]:
     """A manager moves a rep's customers — all, or chosen ones — to another rep of the teams
     they manage, with their open leads (when someone leaves, or territories change)."""
+    where = body.filter.model_dump(exclude_none=True, mode="json") if body.filter else None
     customers, leads = await TransferService(session, actor).transfer(
-        body.from_user_id, body.to_user_id, body.customer_ids, body.with_leads, body.reason
+        body.from_user_id, body.to_user_id, body.customer_ids, body.with_leads, body.reason, where
     )
     return {"customers": customers, "leads": leads}

@@ -20,6 +20,7 @@ import { LeadImportPage } from "./pages/leads/LeadImportPage";
 import { LeadListPage } from "./pages/leads/LeadListPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { NotificationsPage } from "./pages/notifications/NotificationsPage";
 import { PoolPage } from "./pages/pools/PoolPage";
 import { DepartmentsPage } from "./pages/org/DepartmentsPage";
 import { SalesZonesPage } from "./pages/org/SalesZonesPage";
@@ -62,6 +63,7 @@ export function AppRoutes() {
       <Route element={<RequireAuth />}>
         <Route element={<AppLayout />}>
           <Route index element={<Home />} />
+          <Route path="notifications" element={<NotificationsPage />} />
           <Route path="customers" element={<Allowed resource="customer" action="read"><CustomerListPage /></Allowed>} />
           <Route path="customers/lost" element={<Allowed resource="customer" action="read"><LostBoardRoute /></Allowed>} />
           <Route path="level-requests" element={<Allowed resource="customer" action="approve_level"><LevelRequestsPage /></Allowed>} />

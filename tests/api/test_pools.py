@@ -345,3 +345,38 @@ async def test_manager_transfers_a_reps_customers_with_their_open_leads(app, cli
     assert owners == {heir.id} and kinds["transfer"] == 3
     notes = (await client.get("/api/v1/notifications", headers=heir.headers)).json()["items"]
     assert any(n["kind"] == "customer_transferred" for n in notes)
+
+
+async def test_manager_transfers_the_customers_matching_a_filter(app, client, factory) -> None:  # noqa: ANN001
+    team = await factory.team(await factory.zone())
+    rep, heir = await factory.user("sales_rep", team=team), await factory.user("sales_rep", team=team)
+    manager = await factory.user("sales_manager", team=team)
+    factory_made = [
+        await factory.customer(rep, industry=industry) for industry in ("制造业", "制造业", "零售")
+    ]
+    async with unit_of_work(app.state.ctx.sessions) as s:
+        await s.execute(update(Customer).where(Customer.id == factory_made[1]["id"]).values(tier="A"))
+    body = {"from_user_id": str(rep.id), "to_user_id": str(heir.id), "reason": "行业重新划分"}
+    both = await client.post(
+        f"{CUSTOMERS}/transfer",
+        json={**body, "customer_ids": [factory_made[0]["id"]], "filter": {"industries": ["制造业"]}},
+        headers=manager.headers,
+    )
+    assert both.status_code == 422
+    bad = await client.post(
+        f"{CUSTOMERS}/transfer", json={**body, "filter": {"levels": ["VIP"]}}, headers=manager.headers
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "filter.levels.0"
+    moved = await client.post(
+        f"{CUSTOMERS}/transfer",
+        json={**body, "filter": {"industries": ["制造业"], "tiers": ["A"]}},
+        headers=manager.headers,
+    )
+    assert moved.status_code == 200 and moved.json()["customers"] == [factory_made[1]["id"]]
+    moved = await client.post(
+        f"{CUSTOMERS}/transfer", json={**body, "filter": {"industries": ["制造业"]}}, headers=manager.headers
+    )
+    assert moved.json()["customers"] == [factory_made[0]["id"]]
+    async with app.state.ctx.sessions() as s:
+        still = await s.get(Customer, factory_made[2]["id"])
+    assert still is not None and still.owner_id == rep.id  # 零售 stays

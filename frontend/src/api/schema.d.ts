@@ -5063,6 +5063,17 @@ export interface components {
              */
             token_type?: string;
         };
+        /** TransferFilter */
+        TransferFilter: {
+            /** Industries */
+            industries?: string[] | null;
+            /** Levels */
+            levels?: components["schemas"]["CustomerLevel"][] | null;
+            /** Province Codes */
+            province_codes?: string[] | null;
+            /** Tiers */
+            tiers?: string[] | null;
+        };
         /** TransferOut */
         TransferOut: {
             /** Customers */
@@ -5509,6 +5520,8 @@ export interface components {
              * @description these; left out: all the rep's customers
              */
             customer_ids?: string[] | null;
+            /** @description instead of customer_ids: the rep's customers matching all of these */
+            filter?: components["schemas"]["TransferFilter"] | null;
             /**
              * From User Id
              * Format: uuid

@@ -48,3 +48,11 @@ export function useNow(everyMs = 60_000): number {
   }, [everyMs]);
   return now;
 }
+
+/** An instant as China time, "YYYY-MM-DD HH:mm", whatever the browser's time zone. */
+export function fmtChinaDateTime(at: string | null | undefined): string {
+  if (!at) return "";
+  const ms = Date.parse(at);
+  if (Number.isNaN(ms)) return "";
+  return new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 16).replace("T", " ");
+}

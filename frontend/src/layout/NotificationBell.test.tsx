@@ -69,4 +69,15 @@ describe("NotificationBell", () => {
     // the count is asked again afterwards
     await waitFor(() => expect(seen.filter((s) => s.path === "/notifications/unread-count").length).toBeGreaterThan(1));
   });
+
+  it("links to the full inbox", async () => {
+    server(2);
+    const { where } = renderBell();
+    fireEvent.click(await screen.findByTestId("notification-bell"));
+    const link = await screen.findByTestId("notification-view-all");
+    expect(link).toHaveTextContent("查看全部");
+    expect(link).toHaveAttribute("href", "/notifications");
+    fireEvent.click(link);
+    await waitFor(() => expect(where()).toBe("/notifications"));
+  });
 });

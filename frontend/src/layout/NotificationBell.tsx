@@ -3,22 +3,15 @@ import { BellOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Badge, Button, Empty, Popover, Space, Spin, Typography } from "antd";
 import { useState, type CSSProperties } from "react";
-import { useNavigate } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import type { Notification } from "../api/types";
 import { fmtDateTime } from "../components/format";
 import { useApiError } from "../components/useApiError";
 import { useT } from "../i18n/context";
-import { badgeText, isUnread, notificationTarget } from "./notifications";
+import { badgeText, BELL_LIST_LIMIT as LIST_LIMIT, isUnread, notificationKeys, notificationTarget } from "./notifications";
 
 const UNREAD_POLL_MS = 30_000;
-const LIST_LIMIT = 10;
-
-const notificationKeys = {
-  all: ["notifications"] as const,
-  unread: ["notifications", "unread-count"] as const,
-  list: ["notifications", "list", LIST_LIMIT] as const,
-};
 
 const BUBBLE: CSSProperties = {
   background: "#ff4d4f",
@@ -112,6 +105,11 @@ export function NotificationBell() {
       ) : (
         items.map((n) => <NotificationItem key={n.id} n={n} onOpen={openItem} />)
       )}
+      <div style={{ padding: "8px 12px", textAlign: "center" }}>
+        <Link to="/notifications" onClick={() => setOpen(false)} data-testid="notification-view-all">
+          {t("notification.viewAll")}
+        </Link>
+      </div>
     </div>
   );
   const title = (

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { badgeText, isUnread, notificationTarget } from "./notifications";
+import { fmtChinaDateTime } from "../components/chinaTime";
+import { badgeText, isUnread, notificationTarget, relativeTime } from "./notifications";
 
 describe("notifications", () => {
   it("opens the lead of a lead notification, an import's progress, nothing for others", () => {
@@ -23,5 +24,21 @@ describe("notifications", () => {
   it("knows unread by read_at", () => {
     expect(isUnread({ read_at: null })).toBe(true);
     expect(isUnread({ read_at: "2024-05-01T00:00:00Z" })).toBe(false);
+  });
+});
+
+describe("notification times", () => {
+  it("says how long ago, in the page's language", () => {
+    const now = Date.parse("2024-05-02T10:00:00Z");
+    expect(relativeTime("2024-05-02T09:59:40Z", now, "zh-CN", "刚刚")).toBe("刚刚");
+    expect(relativeTime("2024-05-02T09:55:00Z", now, "zh-CN")).toBe("5分钟前");
+    expect(relativeTime("2024-05-02T07:00:00Z", now, "en")).toBe("3 hours ago");
+    expect(relativeTime("2024-05-01T09:00:00Z", now, "en")).toBe("yesterday");
+    expect(relativeTime("2024-05-02T10:05:00Z", now, "en", "just now")).toBe("just now");
+  });
+
+  it("shows the instant in China time", () => {
+    expect(fmtChinaDateTime("2024-05-01T20:30:00Z")).toBe("2024-05-02 04:30");
+    expect(fmtChinaDateTime(null)).toBe("");
   });
 });

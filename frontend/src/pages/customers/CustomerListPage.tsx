@@ -1,4 +1,4 @@
-import { DownOutlined, DownloadOutlined, PlusOutlined, SettingOutlined, UpOutlined } from "@ant-design/icons";
+import { DownOutlined, DownloadOutlined, PlusOutlined, SettingOutlined, SwapOutlined, UpOutlined } from "@ant-design/icons";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import {
   Button,
@@ -38,6 +38,8 @@ import { RecycleCountdown } from "./CustomerPoolActions";
 import { QuickFollowUpModal } from "./FollowUpForm";
 import { useRemindDays } from "./recycleDue";
 import { TagSelect } from "./TagSelect";
+import { useMayHandOver } from "./transfer";
+import { TransferCustomersDialog } from "./TransferCustomersDialog";
 
 const PAGE_SIZE = 50;
 const COLUMNS_KEY = "crm.customers.columns";
@@ -158,6 +160,9 @@ export function CustomerListPage() {
   );
   const [followUpFor, setFollowUpFor] = useState<CustomerListItem | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [pickedIds, setPickedIds] = useState<string[]>([]);
+  const [transferring, setTransferring] = useState<"selected" | "all" | null>(null);
+  const mayHandOver = useMayHandOver();
 
   const query = useMemo(() => filtersToQuery(filters, q, sort), [filters, q, sort]);
   const [expanded, setExpanded] = useState(false);
@@ -183,6 +188,11 @@ export function CustomerListPage() {
     getNextPageParam: (last) => last.next_cursor ?? null,
   });
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  // the selected rows still listed (the filters may have changed since)
+  const picked = useMemo(() => rows.filter((r) => pickedIds.includes(r.id)), [pickedIds, rows]);
+  // the selection's owner hands over, when it has just one
+  const pickedOwners = [...new Map(picked.map((r) => [r.owner?.id ?? "", r.owner])).values()];
+  const pickedOwner = transferring === "selected" && pickedOwners.length === 1 ? (pickedOwners[0] ?? null) : null;
 
   function setColumns(keys: ColumnKey[]) {
     const ordered = ALL_COLUMNS.filter((k) => keys.includes(k) || k === "name");
@@ -344,6 +354,11 @@ export function CustomerListPage() {
                 </Button>
               </Dropdown>
             )}
+            {mayHandOver && (
+              <Button icon={<SwapOutlined />} onClick={() => setTransferring("all")} data-testid="customer-handover">
+                {t("transfer.handOver")}
+              </Button>
+            )}
             {can("customer", "create") && (
               <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/customers/new")} data-testid="customer-create">
                 {t("customer.new")}
@@ -456,8 +471,24 @@ export function CustomerListPage() {
         </Form>
       </Card>
       <Card>
+        {picked.length > 0 && (
+          <Space style={{ marginBottom: 12 }} data-testid="customer-bulk">
+            <Typography.Text>{t("transfer.selectedCount", { n: picked.length })}</Typography.Text>
+            <Button type="primary" icon={<SwapOutlined />} onClick={() => setTransferring("selected")} data-testid="customer-bulk-transfer">
+              {t("transfer.bulk")}
+            </Button>
+            <Button type="link" onClick={() => setPickedIds([])}>
+              {t("transfer.clearSelection")}
+            </Button>
+          </Space>
+        )}
         <Table<CustomerListItem>
           rowKey="id"
+          rowSelection={
+            mayHandOver
+              ? { selectedRowKeys: picked.map((r) => r.id), onChange: (keys) => setPickedIds(keys.map(String)) }
+              : undefined
+          }
           data-testid="customer-table"
           columns={columns}
           dataSource={rows}
@@ -481,6 +512,13 @@ export function CustomerListPage() {
         </div>
       </Card>
       <QuickFollowUpModal customer={followUpFor} onClose={() => setFollowUpFor(null)} />
+      <TransferCustomersDialog
+        open={transferring !== null}
+        onClose={() => setTransferring(null)}
+        from={pickedOwner}
+        selected={transferring === "selected" ? picked.map((r) => ({ id: r.id, name: r.name })) : undefined}
+        onDone={() => setPickedIds([])}
+      />
     </Space>
   );
 }

@@ -10,6 +10,8 @@ import { cleanBody, fmtDateTime } from "../../components/format";
 import { DepartmentTreeSelect, MultiZoneSelect, RoleSelect, TeamSelect, ZoneSelect } from "../../components/selects";
 import { useApiError } from "../../components/useApiError";
 import { translateDynamic, useT } from "../../i18n/context";
+import { useMayHandOver } from "../customers/transfer";
+import { TransferCustomersDialog } from "../customers/TransferCustomersDialog";
 
 interface UserValues {
   username: string;
@@ -267,6 +269,8 @@ export function UsersPage() {
   const [editing, setEditing] = useState<User | "new" | null>(null);
   const [moving, setMoving] = useState<User | null>(null);
   const [history, setHistory] = useState<User | null>(null);
+  const [handingOver, setHandingOver] = useState<User | null>(null);
+  const mayHandOver = useMayHandOver();
   const teams = useQuery({ queryKey: keys.teams(null), queryFn: () => fetchTeams(null), enabled: can("team", "read") });
   const teamName = useMemo(() => new Map((teams.data ?? []).map((tm) => [tm.id, tm.name])), [teams.data]);
   const depts = useQuery({ queryKey: keys.departments, queryFn: fetchDepartments, enabled: can("department", "read") });
@@ -384,6 +388,11 @@ export function UsersPage() {
                 <Button type="link" size="small" onClick={() => setHistory(u)} data-testid="user-history">
                   {t("user.memberships")}
                 </Button>
+                {mayHandOver && (
+                  <Button type="link" size="small" onClick={() => setHandingOver(u)} data-testid="user-handover">
+                    {t("user.handOver")}
+                  </Button>
+                )}
               </Space>
             ),
           },
@@ -399,6 +408,7 @@ export function UsersPage() {
       <UserModal user={editing && editing !== "new" ? editing : null} open={editing !== null} onClose={() => setEditing(null)} />
       <MoveModal user={moving} onClose={() => setMoving(null)} />
       <MembershipsDrawer user={history} onClose={() => setHistory(null)} />
+      <TransferCustomersDialog open={handingOver !== null} onClose={() => setHandingOver(null)} from={handingOver} scope="all" />
     </Card>
   );
 }

@@ -1,6 +1,7 @@
 /** Types and pure helpers of the webhook and notification-channel settings pages. */
 import type { paths } from "../../api/schema";
 import type { Body, Ok } from "../../api/types";
+import { NOTIFICATION_KINDS as ALL_NOTIFICATION_KINDS } from "../../layout/notifications";
 
 type P = paths;
 export type Webhook = Ok<P["/api/v1/webhooks/{webhook_id}"]["get"]>;
@@ -27,19 +28,8 @@ export const MASK = "********";
 /** Settings the API never shows (services/channels.py SECRET_FIELDS). */
 const SECRET_FIELDS = new Set(["password", "api_key", "corp_secret"]);
 
-/** The notification kinds the services send (a channel carrying none of them listed carries all). */
-export const NOTIFICATION_KINDS = [
-  "lead_assigned",
-  "lead_duplicate",
-  "lead_recycled",
-  "lead_import",
-  "customer_allocated",
-  "customer_transferred",
-  "customer_recycled",
-  "recycle_reminder",
-  "level_change_requested",
-  "level_change_decided",
-] as const;
+/** The notification kinds a channel can carry (a channel carrying none of them listed carries all). */
+export const NOTIFICATION_KINDS = ALL_NOTIFICATION_KINDS.filter((k) => k !== "channel_test");
 
 /** Picking "all events" drops the single types, and picking a type after "all" drops "all". */
 export function normalizeEventTypes(next: string[], previous: string[]): string[] {
