@@ -229,7 +229,8 @@ async def _context(url: str) -> dict[str, Any]:
                 raise RuntimeError("no executive user: generate the data set first")
             await conn.execute("INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', $1, 'admin')", admin)
         await conn.execute(
-            "TRUNCATE lead_actions, lead_claims, leads, lead_import_errors, lead_imports, notifications"
+            "TRUNCATE lead_actions, lead_claims, leads, lead_import_errors, lead_imports, notifications, "
+            "message_deliveries, outbox_events CASCADE"
         )
         await conn.execute("DELETE FROM assignment_rules WHERE name LIKE $1", RULE_PREFIX + "%")
         zones = [

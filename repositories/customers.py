@@ -10,12 +10,22 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, Select, Text, and_, bindparam, func, literal, literal_column, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.customers import CustomerFilters
 from domain.scope import DataScope, ScopeLevel
-from repositories.models import AppSetting, Contact, Customer, CustomerTag, FollowUp, SalesZone, Tag, User
+from repositories.models import (
+    AppSetting,
+    Contact,
+    Customer,
+    CustomerProtection,
+    CustomerTag,
+    FollowUp,
+    SalesZone,
+    Tag,
+    User,
+)
 from repositories.pagination import keyset, page
 from repositories.scope import scope_params, visible_to, visible_to_bound
 
@@ -131,6 +141,29 @@ def _detail(level: ScopeLevel) -> Select[Any]:
         .label("min_contacts"),
         select(User.display_name).where(User.id == Customer.owner_id).scalar_subquery().label("owner_name"),
         select(SalesZone.name).where(SalesZone.id == Customer.zone_id).scalar_subquery().label("zone_name"),
+        # every protection from recycling (contracts, late-stage opportunities), oldest first
+        select(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_object(
+                        _key("source"),
+                        CustomerProtection.source,
+                        _key("source_id"),
+                        CustomerProtection.source_id,
+                        _key("starts_at"),
+                        CustomerProtection.starts_at,
+                        _key("ends_at"),
+                        CustomerProtection.ends_at,
+                        _key("note"),
+                        CustomerProtection.note,
+                    ),
+                    CustomerProtection.starts_at,
+                )
+            )
+        )
+        .where(CustomerProtection.customer_id == Customer.id)
+        .scalar_subquery()
+        .label("protections"),
     ]
     return select(*_DETAIL_COLUMNS, *extras).where(
         Customer.id == bindparam("customer_id"), visible_to_bound(level, Customer.owner_id, Customer.zone_id)
@@ -139,7 +172,8 @@ def _detail(level: ScopeLevel) -> Select[Any]:
 
 async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope) -> dict[str, Any] | None:
     """{"customer": row of the customer's columns, "contact_count", "tags", "parent_name",
-    "subsidiaries", "min_contacts", "owner_name", "zone_name"} or None when out of scope."""
+    "subsidiaries", "min_contacts", "owner_name", "zone_name", "protections" (JSON rows)} or
+    None when out of scope."""
     params = {"customer_id": customer_id, **scope_params(scope)}
     conn = await session.connection()  # plain columns: the Core path is enough
     row = (await conn.execute(_detail(scope.level), params)).first()
@@ -154,6 +188,7 @@ async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope
         "parent_name": row.parent_name,
         "subsidiaries": row.subsidiaries or [],
         "min_contacts": int(row.min_contacts) if row.min_contacts is not None else 2,
+        "protections": row.protections or [],
     }
 
 

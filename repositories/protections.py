@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,12 +78,3 @@ async def end(session: AsyncSession, source: str, source_id: str, ended_at: date
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def for_customer(session: AsyncSession, customer_id: uuid.UUID) -> list[CustomerProtection]:
-    stmt = (
-        select(CustomerProtection)
-        .where(CustomerProtection.customer_id == customer_id)
-        .order_by(CustomerProtection.starts_at, CustomerProtection.id)
-    )
-    return list((await session.scalars(stmt)).all())

@@ -8,8 +8,9 @@ the contract-ended clock.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,14 +57,32 @@ async def unprotect(session: AsyncSession, customer_id: uuid.UUID, source: Sourc
         )
 
 
-async def customer_protections(
-    session: AsyncSession, customer_id: uuid.UUID, exempt: tuple[str, ...]
-) -> tuple[Protection, list[dict[str, object]]]:
-    """One read for a customer's detail: the summary recycling uses, and the protections in
-    force now (shown on the page)."""
-    rows = await repo.for_customer(session, customer_id)
+@dataclass(frozen=True, slots=True)
+class _Row:
+    source: str
+    source_id: str
+    starts_at: datetime
+    ends_at: datetime | None
+    note: str | None
+
+
+def from_detail(
+    rows: list[dict[str, Any]], exempt: tuple[str, ...]
+) -> tuple[Protection, list[dict[str, Any]]]:
+    """A customer's protections as the detail statement returns them (JSON rows): the summary
+    recycling uses, and the protections in force now (shown on the page)."""
+    parsed = [
+        _Row(
+            r["source"],
+            r["source_id"],
+            datetime.fromisoformat(r["starts_at"]),
+            datetime.fromisoformat(r["ends_at"]) if r["ends_at"] else None,
+            r["note"],
+        )
+        for r in rows
+    ]
     now = datetime.now(UTC)
-    active: list[dict[str, object]] = [
+    active = [
         {
             "source": r.source,
             "source_id": r.source_id,
@@ -71,7 +90,7 @@ async def customer_protections(
             "ends_at": r.ends_at,
             "note": r.note,
         }
-        for r in rows
+        for r in parsed
         if r.starts_at <= now and (r.ends_at is None or r.ends_at > now)
     ]
-    return summarize_protections(rows, now, exempt), active
+    return summarize_protections(parsed, now, exempt), active

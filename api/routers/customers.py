@@ -19,7 +19,7 @@ from domain.errors import FieldError
 from domain.uscc import normalize_uscc
 from services.context import Actor
 from services.customer_export import export_customers
-from services.customer_protection import customer_protections
+from services.customer_protection import from_detail
 from services.customer_recycling import recycle_clock
 from services.customers import CustomerService
 from services.spreadsheet import ExportFormat
@@ -127,7 +127,7 @@ async def detail_out(service: CustomerService, data: dict[str, Any]) -> dict[str
     route's response_model."""
     clock = await recycle_clock(service.session, service.actor.access)
     c = data["customer"]
-    protection, protections = await customer_protections(service.session, c.id, clock.exempt)
+    protection, protections = from_detail(data["protections"], clock.exempt)
     base = list_item(c, data["owner_name"], data["zone_name"], data["tags"], clock.due(c, protection))
     extra = {k: getattr(c, k) for k in _DETAIL_COLUMNS}
     return {
