@@ -33,7 +33,8 @@ export function useRegionNames(codes: (string | null | undefined)[]): string[] {
   const parents = [ROOT, ...codes.slice(0, -1)];
   const results = useQueries({
     queries: codes.map((code, i) => ({
-      queryKey: keys.regions(parents[i] || null),
+      // a level without a parent is disabled: its own key keeps useQueries' keys distinct
+      queryKey: i > 0 && !parents[i] ? [...keys.regions(null), "no-parent", i] : keys.regions(parents[i] || null),
       queryFn: () => fetchRegions(parents[i] || null),
       staleTime: Infinity,
       enabled: Boolean(code) && (i === 0 || Boolean(parents[i])),
