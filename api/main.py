@@ -16,6 +16,7 @@ from api.context import build_context
 from api.routers import (
     analytics,
     api_keys,
+    approval_flows,
     assignment_rules,
     audit_log,
     auth,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pools,
         customer_levels,
         webhooks,
+        approval_flows,
     ):
         v1.include_router(module.router)
 

@@ -26,6 +26,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "assignment_rule": ("read", "manage"),
     "pool": ("read", "claim", "allocate", "manage"),
     "webhook": ("read", "manage"),
+    "approval_flow": ("read", "manage"),
 }
 
 ROLES: dict[str, str] = {

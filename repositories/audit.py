@@ -23,6 +23,8 @@ from sqlalchemy.orm.base import instance_state
 
 from repositories.models import (
     ApiKey,
+    ApprovalFlow,
+    ApprovalFlowVersion,
     AppSetting,
     AuditEntry,
     Channel,
@@ -81,6 +83,8 @@ _AUDITED: dict[type, tuple[str, Any]] = {
     LeadAction: ("lead_action", lambda o: o.lead_id),
     Pool: ("pool", lambda o: o.id),
     WebhookSubscription: ("webhook", lambda o: o.id),
+    ApprovalFlow: ("approval_flow", lambda o: o.id),
+    ApprovalFlowVersion: ("approval_flow_version", lambda o: o.flow_id),
     MessageChannel: ("message_channel", lambda o: o.code),
 }
 

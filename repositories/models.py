@@ -1022,3 +1022,43 @@ class CustomerProtection(Base):
         CheckConstraint("source IN ('contract', 'opportunity')", name="source"),
         UniqueConstraint("source", "source_id", name="uq_customer_protections_source"),
     )
+
+
+# --- approval flows ------------------------------------------------------------------------------
+
+
+class ApprovalFlow(Versioned, Base):
+    """An admin-defined approval flow for one kind of request (level change, sample, quote,
+    contract…). Its steps live in versions: editing makes a new version, and a request keeps
+    the version it was submitted under."""
+
+    __tablename__ = "approval_flows"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    current_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_approval_flows_name"),
+        Index("ix_approval_flows_kind", "kind", "is_active"),
+    )
+
+
+class ApprovalFlowVersion(Base):
+    """One immutable version of a flow: its match conditions and steps as JSON."""
+
+    __tablename__ = "approval_flow_versions"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    flow_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("approval_flows.id", ondelete="CASCADE"), nullable=False
+    )
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    __table_args__ = (UniqueConstraint("flow_id", "number", name="uq_approval_flow_versions_number"),)

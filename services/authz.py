@@ -253,6 +253,16 @@ class AccessControl:
         self._perm_cache[principal.subject] = result
         return result
 
+    def users_with_role(self, role: str) -> set[uuid.UUID]:
+        """Users granted the role directly (Casbin g rows whose subject is a user id)."""
+        out: set[uuid.UUID] = set()
+        for subject in self._enforcer.get_role_manager().get_users(role):
+            try:
+                out.add(uuid.UUID(subject))
+            except ValueError:
+                continue  # a role inheriting the role, not a user
+        return out
+
     def roles(self, principal: Principal) -> list[str]:
         if principal.kind == "api_key":
             return [principal.subject]

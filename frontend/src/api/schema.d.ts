@@ -88,6 +88,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approval-flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Flows */
+        get: operations["list_approval_flows"];
+        put?: never;
+        /** Create Flow */
+        post: operations["create_approval_flow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-flows/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description Which flow a request with these facts would follow and who would decide each step —
+         *     e.g. a sample request of 500 units by a given rep.
+         */
+        post: operations["preview_approval_flow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-flows/{flow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Flow */
+        get: operations["get_approval_flow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Flow
+         * @description Name, description, priority and active take effect at once; new match conditions or
+         *     steps make a new version — requests already submitted keep the version they started with.
+         */
+        patch: operations["update_approval_flow"];
+        trace?: never;
+    };
+    "/api/v1/approval-flows/{flow_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Versions */
+        get: operations["list_approval_flow_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assignment-rules": {
         parameters: {
             query?: never;
@@ -2178,6 +2256,25 @@ export interface components {
             role: string;
             user: components["schemas"]["UserRef"];
         };
+        /** ApproverIn */
+        ApproverIn: {
+            /** @description users: named users; team_role / zone_role: a role within the applicant's team / the request's zone (e.g. the zone's legal); manager: the applicant's manager, `levels` up; owner_manager: the record owner's manager; previous_approver_manager */
+            kind: components["schemas"]["ApproverKind"];
+            /**
+             * Levels
+             * @default 1
+             */
+            levels?: number;
+            /** Role */
+            role?: string | null;
+            /** User Ids */
+            user_ids?: string[];
+        };
+        /**
+         * ApproverKind
+         * @enum {string}
+         */
+        ApproverKind: "users" | "team_role" | "zone_role" | "manager" | "owner_manager" | "previous_approver_manager";
         /** AssignmentRuleIn */
         AssignmentRuleIn: {
             /**
@@ -2418,6 +2515,20 @@ export interface components {
          * @enum {string}
          */
         CompanySize: "1-19" | "20-99" | "100-499" | "500-999" | "1000+";
+        /** ConditionIn */
+        ConditionIn: {
+            /**
+             * Field
+             * @enum {string}
+             */
+            field: "amount" | "discount_pct" | "category" | "customer_level" | "zone_id";
+            op: components["schemas"]["Operator"];
+            /**
+             * Value
+             * @description a list for `in`; amounts and % as numbers
+             */
+            value: number | string | (number | string)[];
+        };
         /** ContactCreate */
         ContactCreate: {
             attitude?: components["schemas"]["Attitude"] | null;
@@ -3095,6 +3206,104 @@ export interface components {
             /** Title */
             title?: number | null;
         };
+        /** FlowIn */
+        FlowIn: {
+            /** Description */
+            description?: string | null;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active?: boolean;
+            kind: components["schemas"]["RequestKind"];
+            match?: components["schemas"]["MatchIn"];
+            /** Name */
+            name: string;
+            /**
+             * Priority
+             * @description among several matching flows the highest wins
+             * @default 0
+             */
+            priority?: number;
+            /** Steps */
+            steps: components["schemas"]["StepIn"][];
+        };
+        /** FlowOut */
+        FlowOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Version */
+            current_version: number;
+            /** Description */
+            description: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            kind: components["schemas"]["RequestKind"];
+            /** Match */
+            match: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Priority */
+            priority: number;
+            /** Steps */
+            steps: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Version
+             * @description the row version for If-Match (not the flow version)
+             */
+            version: number;
+        };
+        /** FlowUpdate */
+        FlowUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            match?: components["schemas"]["MatchIn"] | null;
+            /** Name */
+            name?: string | null;
+            /** Priority */
+            priority?: number | null;
+            /** Steps */
+            steps?: components["schemas"]["StepIn"][] | null;
+        };
+        /** FlowVersionOut */
+        FlowVersionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Match */
+            match: {
+                [key: string]: unknown;
+            };
+            /** Number */
+            number: number;
+            /** Steps */
+            steps: {
+                [key: string]: unknown;
+            }[];
+        };
         /** FollowUpCreate */
         FollowUpCreate: {
             /** Contact Id */
@@ -3315,6 +3524,16 @@ export interface components {
         Items_EventTypeOut_: {
             /** Items */
             items: components["schemas"]["EventTypeOut"][];
+        };
+        /** Items[FlowOut] */
+        Items_FlowOut_: {
+            /** Items */
+            items: components["schemas"]["FlowOut"][];
+        };
+        /** Items[FlowVersionOut] */
+        Items_FlowVersionOut_: {
+            /** Items */
+            items: components["schemas"]["FlowVersionOut"][];
         };
         /** Items[LeadFormOut] */
         Items_LeadFormOut_: {
@@ -4089,6 +4308,29 @@ export interface components {
             /** Marked */
             marked: number;
         };
+        /** MatchIn */
+        MatchIn: {
+            /**
+             * Amount Max
+             * @description exclusive
+             */
+            amount_max?: number | string | null;
+            /** Amount Min */
+            amount_min?: number | string | null;
+            /** Categories */
+            categories?: string[] | null;
+            /** Customer Levels */
+            customer_levels?: components["schemas"]["CustomerLevel"][] | null;
+            /**
+             * Discount Max
+             * @description exclusive
+             */
+            discount_max?: number | string | null;
+            /** Discount Min */
+            discount_min?: number | string | null;
+            /** Zone Ids */
+            zone_ids?: string[] | null;
+        };
         /** MeOut */
         MeOut: {
             /** Auth */
@@ -4179,6 +4421,11 @@ export interface components {
             /** User Name */
             user_name: string;
         };
+        /**
+         * Mode
+         * @enum {string}
+         */
+        Mode: "any" | "all";
         /** NamedRef */
         NamedRef: {
             /**
@@ -4217,6 +4464,11 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * Operator
+         * @enum {string}
+         */
+        Operator: "gt" | "gte" | "lt" | "lte" | "eq" | "ne" | "in";
         /** Page[ApiKeyOut] */
         Page_ApiKeyOut_: {
             /** Items */
@@ -4577,6 +4829,59 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** PreviewIn */
+        PreviewIn: {
+            /** Amount */
+            amount?: number | string | null;
+            /**
+             * Applicant Id
+             * Format: uuid
+             */
+            applicant_id: string;
+            /** Category */
+            category?: string | null;
+            customer_level?: components["schemas"]["CustomerLevel"] | null;
+            /** Discount Pct */
+            discount_pct?: number | string | null;
+            kind: components["schemas"]["RequestKind"];
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Zone Id */
+            zone_id?: string | null;
+        };
+        /** PreviewOut */
+        PreviewOut: {
+            /** Flow Id */
+            flow_id: string | null;
+            /** Flow Name */
+            flow_name: string | null;
+            /** Flow Version */
+            flow_version: number | null;
+            /** Steps */
+            steps: components["schemas"]["PreviewStepOut"][];
+        };
+        /** PreviewStepOut */
+        PreviewStepOut: {
+            /**
+             * Applies
+             * @description false: the step's condition does not hold and it is skipped
+             */
+            applies: boolean;
+            /** Approvers */
+            approvers: components["schemas"]["UserRef"][];
+            /** Index */
+            index: number;
+            mode: components["schemas"]["Mode"];
+            /** Name */
+            name: string;
+            /** Self Approval */
+            self_approval: ("skipped" | "auto_approved") | null;
+            /**
+             * To Admin Queue
+             * @description nobody can decide it: it would wait in the admin queue
+             */
+            to_admin_queue: boolean;
+        };
         /**
          * Problem
          * @description RFC 9457 problem details (media type application/problem+json)
@@ -4757,6 +5062,11 @@ export interface components {
             /** Parent Code */
             parent_code: string | null;
         };
+        /**
+         * RejectTarget
+         * @enum {string}
+         */
+        RejectTarget: "applicant" | "previous_step";
         /** ReleaseIn */
         ReleaseIn: {
             /** Reason */
@@ -4772,6 +5082,11 @@ export interface components {
             /** Pool Id */
             pool_id: string | null;
         };
+        /**
+         * RequestKind
+         * @enum {string}
+         */
+        RequestKind: "customer_level_change" | "customer_finance_change" | "special_opportunity" | "sample" | "quote" | "contract" | "contract_change" | "payment";
         /** RoleCreate */
         RoleCreate: {
             /** Label */
@@ -4851,6 +5166,11 @@ export interface components {
             /** Province Code */
             province_code?: string | null;
         };
+        /**
+         * SelfApproval
+         * @enum {string}
+         */
+        SelfApproval: "skip" | "auto_approve";
         /** StartIn */
         StartIn: {
             /**
@@ -4875,6 +5195,40 @@ export interface components {
              * @description product for rows that name none
              */
             product?: string | null;
+        };
+        /** StepIn */
+        StepIn: {
+            /** Approvers */
+            approvers: components["schemas"]["ApproverIn"][];
+            /**
+             * Conditions
+             * @description all must hold, else the step is skipped
+             */
+            conditions?: components["schemas"]["ConditionIn"][];
+            /**
+             * Escalate To Manager
+             * @default false
+             */
+            escalate_to_manager?: boolean;
+            /**
+             * @description any: 或签, the first decision counts; all: 会签, everyone approves
+             * @default any
+             */
+            mode?: components["schemas"]["Mode"];
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /** @default applicant */
+            reject_to?: components["schemas"]["RejectTarget"];
+            /**
+             * @description when the applicant is an approver
+             * @default skip
+             */
+            self_approval?: components["schemas"]["SelfApproval"];
+            /** Time Limit Hours */
+            time_limit_hours?: number | null;
         };
         /** TagIn */
         TagIn: {
@@ -5909,6 +6263,428 @@ export interface operations {
             };
             /** @description If-Match does not match the record's current ETag */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_approval_flows: {
+        parameters: {
+            query?: {
+                kind?: components["schemas"]["RequestKind"] | null;
+                active?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_FlowOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_approval_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_approval_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_approval_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_approval_flow: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_approval_flow_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_FlowVersionOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
