@@ -52,6 +52,7 @@ from domain.approvals.runs import (
     start,
     withdraw,
 )
+from domain.approvals.serialize import facts_from_json, facts_to_json, state_from_json, state_to_json
 
 __all__ = [
     "AlreadyDecided",
@@ -87,9 +88,13 @@ __all__ = [
     "delegate",
     "due_at",
     "escalate",
+    "facts_from_json",
+    "facts_to_json",
     "resolve_approvers",
     "resubmit",
     "select_flow",
     "start",
+    "state_from_json",
+    "state_to_json",
     "withdraw",
 ]
