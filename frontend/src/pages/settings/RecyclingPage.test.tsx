@@ -240,7 +240,8 @@ describe("RecyclingPage", () => {
     const exempt = screen.getByTestId("recycling-exempt");
     expect(await within(exempt).findByText("Input should be 'contract' or 'opportunity'")).toBeInTheDocument();
 
-    // the rules as stored; a tier's own days refused
+    // the rules as stored; a tier's own days refused (once the first save has settled)
+    await waitFor(() => expect(screen.getByTestId("recycling-save")).not.toHaveClass("ant-btn-loading"));
     fireEvent.click(screen.getByTestId("recycling-exempt-opportunity"));
     fireEvent.change(screen.getByTestId("recycling-tier-D-no-deal"), { target: { value: "30" } });
     fireEvent.click(screen.getByTestId("recycling-save"));
@@ -264,7 +265,8 @@ describe("RecyclingPage", () => {
     const remind = screen.getByTestId("recycling-remind-days").closest(".ant-form-item") as HTMLElement;
     expect(await within(remind).findByText("Input should be less than or equal to 90")).toBeInTheDocument();
 
-    // the rules go through; a tier is refused
+    // the rules go through; a tier is refused (once the first save has settled)
+    await waitFor(() => expect(screen.getByTestId("recycling-save")).not.toHaveClass("ant-btn-loading"));
     fireEvent.change(screen.getByTestId("recycling-remind-days"), { target: { value: "3" } });
     fireEvent.change(screen.getByTestId("recycling-tier-C"), { target: { value: "9" } });
     fireEvent.click(screen.getByTestId("recycling-save"));
