@@ -43,7 +43,7 @@ from typing import Any
 import asyncpg
 
 from bench import generate as gen
-from bench.http import WARMUP_SECONDS, Server, _servers
+from bench.http import WARMUP_SECONDS, Server, _servers, read_response
 
 TARGET_P95_MS = 30.0
 MARKER = "bench:claim throwaway"
@@ -81,26 +81,7 @@ class Conn:
             t0 = time.perf_counter()
             try:
                 self.writer.write(head_out + body)
-                head = await self.reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                length, chunked = 0, False
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    lname = name.strip().lower()
-                    if lname == b"content-length":
-                        length = int(value)
-                    elif lname == b"transfer-encoding" and b"chunked" in value.lower():
-                        chunked = True
-                if chunked:
-                    parts = []
-                    while True:
-                        size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
-                        parts.append(await self.reader.readexactly(size + 2))
-                        if size == 0:
-                            break
-                    data = b"".join(p[:-2] for p in parts)
-                else:
-                    data = await self.reader.readexactly(length)
+                status, data = await read_response(self.reader)
                 return status, data, time.perf_counter() - t0
             except (ConnectionError, asyncio.IncompleteReadError):
                 self.close()

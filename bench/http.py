@@ -207,6 +207,29 @@ def _wrk(
     }
 
 
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One HTTP/1.1 response from a keep-alive connection: (status, body); Content-Length or
+    chunked bodies."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length, chunked = 0, False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        lname = name.strip().lower()
+        if lname == b"content-length":
+            length = int(value)
+        elif lname == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if not chunked:
+        return status, await reader.readexactly(length)
+    parts = []
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+        parts.append((await reader.readexactly(size + 2))[:-2])
+        if size == 0:
+            return status, b"".join(parts)
+
+
 async def _py_load(
     port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int
 ) -> dict[str, Any]:
@@ -226,24 +249,7 @@ async def _py_load(
                 i += connections
                 t0 = time.perf_counter_ns()
                 writer.write(req)
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                length, chunked = 0, False
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    lname = name.strip().lower()
-                    if lname == b"content-length":
-                        length = int(value)
-                    elif lname == b"transfer-encoding" and b"chunked" in value.lower():
-                        chunked = True
-                if chunked:
-                    while True:
-                        size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-                        await reader.readexactly(size + 2)
-                        if size == 0:
-                            break
-                else:
-                    await reader.readexactly(length)
+                status, _ = await read_response(reader)
                 latencies.append(time.perf_counter_ns() - t0)
                 if not 200 <= status < 300:
                     counts["non_2xx"] += 1

@@ -257,20 +257,3 @@ async def finish_messages(session: AsyncSession, outcomes: Sequence[MessageOutco
             "next": [x.next_attempt_at for x in outcomes],
         },
     )
-
-
-async def backlog(session: AsyncSession) -> dict[str, int]:
-    """What is waiting: undispatched events and notifications, pending deliveries."""
-    row = (
-        await session.execute(
-            text(
-                """
-SELECT (SELECT count(*) FROM outbox_events WHERE dispatched_at IS NULL) AS events,
-       (SELECT count(*) FROM notifications WHERE dispatched_at IS NULL) AS notifications,
-       (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS webhooks,
-       (SELECT count(*) FROM message_deliveries WHERE status = 'pending') AS messages
-"""
-            )
-        )
-    ).one()
-    return dict(row._mapping)

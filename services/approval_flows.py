@@ -176,12 +176,6 @@ class ApprovalFlowService:
         assert version is not None
         return flow, version
 
-    async def version(self, flow_id: uuid.UUID, number: int) -> ApprovalFlowVersion:
-        found = await repo.version(self.session, flow_id, number)
-        if found is None:
-            raise NotFound("approval flow version", f"{flow_id}/{number}")
-        return found
-
     async def _check_references(self, definition: dict[str, Any]) -> None:
         org = self.actor.access.org
         known_roles = await repo.role_names(self.session)

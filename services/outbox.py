@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.events import EVENT_TYPES
 from repositories import outbox as repo
+from repositories.audit import jsonable
 from repositories.db import after_commit
 
 OUTBOX_KICK = "outbox_kick"  # session.info key: async () -> None, queues a drain
@@ -40,7 +41,7 @@ def emit(
     repo.add(
         session,
         event_type=event_type,
-        data=_jsonable(data),
+        data=jsonable(data),
         entity=entity,
         entity_id=str(entity_id) if entity_id is not None else None,
         actor_id=actor_id,
@@ -69,7 +70,7 @@ async def emit_many(
                 "type": event_type,
                 "entity": entity,
                 "entity_id": str(entity_id),
-                "data": _jsonable(data),
+                "data": jsonable(data),
                 "actor_id": actor_id,
             }
             for entity_id, data in items
@@ -91,15 +92,3 @@ def kick_after_commit(session: AsyncSession) -> None:
         await kick()
 
     after_commit(session, fire)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)

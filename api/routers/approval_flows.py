@@ -180,10 +180,8 @@ def _out(flow: Any, version: Any) -> dict[str, Any]:
 
 
 def _definition(body: FlowIn | FlowUpdate) -> dict[str, Any]:
-    data = body.model_dump(exclude_unset=True, mode="json")
-    if isinstance(body, FlowIn):
-        data = body.model_dump(mode="json")
-    return data
+    """JSON-safe (Decimals as strings); an update keeps only the fields sent."""
+    return body.model_dump(mode="json", exclude_unset=isinstance(body, FlowUpdate))
 
 
 @router.get("/approval-flows", operation_id="list_approval_flows", response_model=Items[FlowOut])

@@ -309,7 +309,9 @@ async def test_notifications_go_out_by_sms_wecom_and_email(app, client, factory,
         await run_worker(settings)
     sms = gateway.at("/sms")
     assert len(sms) == 1  # reps[0] has a mobile; the others are skipped
-    assert sms[0].json()["mobile"] == "13800138000" and "2" in sms[0].json()["content"]
+    assert sms[0].json()["mobile"] == "13800138000" and sms[0].json()["content"].startswith(
+        "2 个公海客户分配给你"
+    )
     assert sms[0].headers["authorization"] == "Bearer k-123" and sms[0].json()["sign"] == "【测试】"
     wecom = gateway.at("/cgi-bin/message/send")
     assert (
@@ -326,3 +328,18 @@ async def test_notifications_go_out_by_sms_wecom_and_email(app, client, factory,
         statuses = set((await s.scalars(select(MessageDelivery.status))).all())
         attempts = await s.scalar(select(func.count()).select_from(WebhookAttempt))
     assert statuses <= {"delivered", "skipped"} and attempts == 0
+
+
+async def test_an_admin_sends_themselves_a_test_message(app, client, factory, settings) -> None:  # noqa: ANN001
+    admin, rep = await factory.admin(), await factory.user("sales_rep")
+    async with unit_of_work(app.state.ctx.sessions) as s:
+        await s.execute(update(User).where(User.id == admin.id).values(mobile="13900139000"))
+    assert (
+        await client.post("/api/v1/settings/message-channels/log/test", headers=rep.headers)
+    ).status_code == 403
+    r = await client.post("/api/v1/settings/message-channels/sms/test", headers=admin.headers)
+    assert r.status_code == 202  # even though SMS is off: it tests this channel only
+    await run_worker(settings)
+    log = (await client.get("/api/v1/message-deliveries", headers=admin.headers)).json()["items"]
+    assert [(d["channel"], d["kind"], d["user_id"]) for d in log] == [("sms", "channel_test", str(admin.id))]
+    assert log[0]["status"] == "failed" and "not configured" in log[0]["last_error"]  # no gateway URL yet
