@@ -39,7 +39,7 @@ from repositories.models import ApprovalFlow, ApprovalFlowVersion
 from services.authz import AccessControl
 from services.context import Actor
 
-_DECIMAL_FIELDS = frozenset({"amount", "discount_pct"})
+_DECIMAL_FIELDS = frozenset({"amount", "discount_pct", "quantity"})
 
 
 # --- stored definition (JSON) → domain values ----------------------------------------------------

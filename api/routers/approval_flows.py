@@ -22,7 +22,10 @@ from services.context import Actor
 
 router = APIRouter(tags=["approvals"], route_class=TransactionalRoute)
 
-ConditionField = Literal["amount", "discount_pct", "category", "customer_level", "zone_id"]
+ConditionField = Literal[
+    "amount", "discount_pct", "quantity", "category", "customer_level", "to_level", "zone_id"
+]
+NUMERIC_FIELDS = ("amount", "discount_pct", "quantity")
 
 
 class MatchIn(Input):
@@ -56,7 +59,7 @@ class ConditionIn(Input):
     def _shape(self) -> ConditionIn:
         if (self.op is Operator.IN) != isinstance(self.value, list):
             raise ValueError("`in` takes a list of values; every other operator one value")
-        numeric = self.field in ("amount", "discount_pct")
+        numeric = self.field in NUMERIC_FIELDS
         values = self.value if isinstance(self.value, list) else [self.value]
         if numeric:
             try:
@@ -148,6 +151,8 @@ class PreviewIn(Input):
     customer_level: CustomerLevel | None = None
     zone_id: UUID | None = None
     discount_pct: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2)
+    quantity: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2, description="e.g. sample units")
+    to_level: CustomerLevel | None = Field(None, description="a level change's target level")
 
 
 class PreviewStepOut(Output):
@@ -274,6 +279,11 @@ async def preview(
         customer_level=body.customer_level.value if body.customer_level else None,
         zone_id=body.zone_id,
         discount_pct=body.discount_pct,
+        extra={
+            k: v
+            for k, v in (("quantity", body.quantity), ("to_level", body.to_level and body.to_level.value))
+            if v is not None
+        },
     )
     flow, steps = await ApprovalFlowService(session, actor).preview(facts, body.applicant_id, body.owner_id)
     users = actor.access.org.users

@@ -2521,7 +2521,7 @@ export interface components {
              * Field
              * @enum {string}
              */
-            field: "amount" | "discount_pct" | "category" | "customer_level" | "zone_id";
+            field: "amount" | "discount_pct" | "quantity" | "category" | "customer_level" | "to_level" | "zone_id";
             op: components["schemas"]["Operator"];
             /**
              * Value
@@ -4846,6 +4846,13 @@ export interface components {
             kind: components["schemas"]["RequestKind"];
             /** Owner Id */
             owner_id?: string | null;
+            /**
+             * Quantity
+             * @description e.g. sample units
+             */
+            quantity?: number | string | null;
+            /** @description a level change's target level */
+            to_level?: components["schemas"]["CustomerLevel"] | null;
             /** Zone Id */
             zone_id?: string | null;
         };
