@@ -17,6 +17,7 @@ from api.routers import (
     analytics,
     api_keys,
     approval_flows,
+    approvals,
     assignment_rules,
     audit_log,
     auth,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         customer_levels,
         webhooks,
         approval_flows,
+        approvals,
     ):
         v1.include_router(module.router)
 

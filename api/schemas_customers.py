@@ -172,6 +172,14 @@ class ProtectionOut(Output):
     note: str | None
 
 
+class PendingApprovalRef(Output):
+    id: UUID
+    kind: str
+    title: str
+    changes: dict[str, list[Any]] = Field(description="field → [before, after]")
+    submitted_at: datetime
+
+
 class CustomerOut(CustomerListItem):
     country: str
     address: str | None
@@ -198,6 +206,15 @@ class CustomerOut(CustomerListItem):
     recycle_count: int = Field(description="times the customer went back to a pool by recycling")
     protections: list[ProtectionOut] = Field(
         description="what keeps it from recycling now: an effective contract, a late-stage opportunity"
+    )
+    billing_title: str | None = Field(description="开票抬头; financial fields change through approval")
+    tax_number: str | None = Field(description="纳税人识别号")
+    bank_name: str | None = Field(description="开户行")
+    bank_account: str | None = Field(description="银行账号")
+    billing_address: str | None = Field(description="开票地址")
+    billing_phone: str | None = Field(description="开票电话")
+    pending_approvals: list[PendingApprovalRef] = Field(
+        description="requests waiting for approval; the fields they change are locked meanwhile"
     )
 
 

@@ -7,8 +7,7 @@ action; the scope says which rows (own/team/zone/all) it applies to.
 from __future__ import annotations
 
 RESOURCES: dict[str, tuple[str, ...]] = {
-    # approve_level: decide level-change requests (客户等级审批) for customers in scope
-    "customer": ("read", "create", "update", "delete", "export", "approve_level"),
+    "customer": ("read", "create", "update", "delete", "export"),
     "contact": ("read", "create", "update", "delete"),
     "follow_up": ("read", "create", "update", "delete"),
     "tag": ("read", "create", "update", "delete"),
@@ -27,6 +26,9 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "pool": ("read", "claim", "allocate", "manage"),
     "webhook": ("read", "manage"),
     "approval_flow": ("read", "manage"),
+    # read: the inbox and the requests one takes part in or oversees (everyone);
+    # manage: every request, the admin queue, deciding or reassigning any step (admins)
+    "approval": ("read", "manage"),
 }
 
 ROLES: dict[str, str] = {
@@ -60,6 +62,7 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         _grant(_ORG_READ, ("read",), "all")
         + _grant(("tag",), ("read",), "all")
         + _grant(("channel",), ("read",), "all")
+        + _grant(("approval",), ("read",), "all")
     )
     leads = ("lead",)
     return {
@@ -72,7 +75,7 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         "sales_director": _grant(_CRM + leads, ("read", "create", "update"), "zone")
         + _grant(leads, ("dispatch", "export", "claim", "import"), "zone")
         + _grant(("pool",), ("read", "claim", "allocate"), "zone")
-        + _grant(("customer",), ("export", "approve_level"), "zone")
+        + _grant(("customer",), ("export",), "zone")
         + _grant(("audit_log",), ("read",), "zone")
         + _grant(("tag",), ("create", "update"), "all")
         + _grant(("assignment_rule",), ("read",), "all")
@@ -80,7 +83,7 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         "sales_manager": _grant(_CRM + leads, ("read", "create", "update"), "team")
         + _grant(leads, ("dispatch", "export", "claim", "import"), "team")
         + _grant(("pool",), ("read", "claim", "allocate"), "team")
-        + _grant(("customer",), ("export", "approve_level"), "team")
+        + _grant(("customer",), ("export",), "team")
         + _grant(("audit_log",), ("read",), "team")
         + _grant(("assignment_rule",), ("read",), "all")
         + reference,

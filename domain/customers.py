@@ -237,14 +237,29 @@ def level_change_error(current: str, to_level: str) -> str | None:
     return None
 
 
-def may_decide_level_request(
-    decider_id: UUID,
-    applicant_id: UUID,
-    applicants_manager_id: UUID | None,
-    scope_covers_customer: bool,
-) -> bool:
-    """The applicant's manager decides, or anyone allowed to approve levels over the customer —
-    never the applicant on their own request."""
-    if decider_id == applicant_id:
-        return False
-    return decider_id == applicants_manager_id or scope_covers_customer
+# financial information (开票信息, seed 003): changed through an approved request only
+FINANCE_FIELDS: tuple[str, ...] = (
+    "billing_title",
+    "tax_number",
+    "bank_name",
+    "bank_account",
+    "billing_address",
+    "billing_phone",
+)
+
+
+def normalize_tax_number(value: str) -> str:
+    """纳税人识别号: the USCC (18) or an older 15/17/20-character number; letters upper-cased,
+    spaces dropped."""
+    text = value.replace(" ", "").upper()
+    if not (15 <= len(text) <= 20 and text.isascii() and text.isalnum()):
+        raise ValueError("15 to 20 letters and digits")
+    return text
+
+
+def normalize_bank_account(value: str) -> str:
+    """A bank account number: 8 to 30 digits (spaces and hyphens dropped)."""
+    text = value.replace(" ", "").replace("-", "")
+    if not (8 <= len(text) <= 30 and text.isascii() and text.isdigit()):
+        raise ValueError("8 to 30 digits")
+    return text

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.customers import CustomerFilters
 from domain.scope import DataScope, ScopeLevel
 from repositories.models import (
+    ApprovalRequest,
     AppSetting,
     Contact,
     Customer,
@@ -164,6 +165,33 @@ def _detail(level: ScopeLevel) -> Select[Any]:
         .where(CustomerProtection.customer_id == Customer.id)
         .scalar_subquery()
         .label("protections"),
+        # requests waiting for approval that lock some of its fields (level, financial info)
+        select(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_object(
+                        _key("id"),
+                        ApprovalRequest.id,
+                        _key("kind"),
+                        ApprovalRequest.kind,
+                        _key("title"),
+                        ApprovalRequest.title,
+                        _key("changes"),
+                        ApprovalRequest.changes,
+                        _key("submitted_at"),
+                        ApprovalRequest.submitted_at,
+                    ),
+                    ApprovalRequest.submitted_at,
+                )
+            )
+        )
+        .where(
+            ApprovalRequest.subject_type == _key("customer"),
+            ApprovalRequest.subject_id == Customer.id,
+            ApprovalRequest.status == _key("pending"),
+        )
+        .scalar_subquery()
+        .label("pending_approvals"),
     ]
     return select(*_DETAIL_COLUMNS, *extras).where(
         Customer.id == bindparam("customer_id"), visible_to_bound(level, Customer.owner_id, Customer.zone_id)
@@ -189,6 +217,7 @@ async def detail(session: AsyncSession, customer_id: uuid.UUID, scope: DataScope
         "subsidiaries": row.subsidiaries or [],
         "min_contacts": int(row.min_contacts) if row.min_contacts is not None else 2,
         "protections": row.protections or [],
+        "pending_approvals": row.pending_approvals or [],
     }
 
 

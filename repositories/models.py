@@ -343,6 +343,14 @@ class Customer(Versioned, Base):
     level: Mapped[str] = mapped_column(String(8), nullable=False, server_default="normal")
     tier: Mapped[str | None] = mapped_column(ForeignKey("customer_tiers.code"))
     notes: Mapped[str | None] = mapped_column(Text)
+    # financial information (开票信息, seed 003): changed only through an approved
+    # customer_finance_change request (services/approval_kinds.py)
+    billing_title: Mapped[str | None] = mapped_column(String(200))
+    tax_number: Mapped[str | None] = mapped_column(String(20))
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    bank_account: Mapped[str | None] = mapped_column(String(40))
+    billing_address: Mapped[str | None] = mapped_column(String(300))
+    billing_phone: Mapped[str | None] = mapped_column(String(20))
     last_followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # the public pool (公海): set while nobody owns the customer; services only
     pool_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pools.id"))
@@ -962,42 +970,6 @@ class CustomerLevelDefinition(Base):
     )
 
 
-class CustomerLevelRequest(Base):
-    """客户升级申请: a rep asks for a customer's level to change; the applicant's manager (or
-    anyone allowed to approve levels over the customer) approves or rejects it. One pending
-    request per customer."""
-
-    __tablename__ = "customer_level_requests"
-    id: Mapped[uuid.UUID] = _uuid_pk()
-    customer_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
-    )
-    from_level: Mapped[str] = mapped_column(String(8), nullable=False)
-    to_level: Mapped[str] = mapped_column(String(8), nullable=False)
-    reason: Mapped[str] = mapped_column(String(1000), nullable=False)
-    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
-    requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
-    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    comment: Mapped[str | None] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = _created()
-    __table_args__ = (
-        CheckConstraint("from_level IN ('normal', 'KA', 'SKA')", name="from_level"),
-        CheckConstraint("to_level IN ('normal', 'KA', 'SKA')", name="to_level"),
-        CheckConstraint("from_level <> to_level", name="changes_level"),
-        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="status"),
-        Index(
-            "uq_customer_level_requests_pending",
-            "customer_id",
-            unique=True,
-            postgresql_where=text("status = 'pending'"),
-        ),
-        Index("ix_customer_level_requests_created", "created_at", "id"),
-        Index("ix_customer_level_requests_customer", "customer_id", "created_at"),
-        Index("ix_customer_level_requests_requester", "requested_by", "created_at"),
-    )
-
-
 # --- recycling protections ----------------------------------------------------------------------
 
 
@@ -1062,3 +1034,122 @@ class ApprovalFlowVersion(Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = _created()
     __table_args__ = (UniqueConstraint("flow_id", "number", name="uq_approval_flow_versions_number"),)
+
+
+# --- approval requests ---------------------------------------------------------------------------
+
+
+class ApprovalRequest(Base):
+    """A running (or finished) approval: the change it asks for, the facts its flow was chosen
+    on, and the engine's state (domain.approvals.ApprovalState as JSON) under the flow version it
+    was submitted with. While pending, the subject is locked for the kind's fields: one pending
+    request per (subject, kind)."""
+
+    __tablename__ = "approval_requests"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    flow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("approval_flows.id"), nullable=False)
+    flow_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    subject_type: Mapped[str] = mapped_column(String(24), nullable=False)
+    subject_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    reason: Mapped[str] = mapped_column(String(1000), nullable=False)
+    # {field: [before, after]}: what approval applies, and the diff the approvers see
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    state: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    # the open step (denormalised from state for lists and the deadline sweep)
+    current_step: Mapped[int | None] = mapped_column(SmallInteger)
+    step_name: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    admin_queue: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    round: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="1")
+    submitted_at: Mapped[datetime] = _created()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="status"),
+        Index(
+            "uq_approval_requests_pending_subject",
+            "subject_type",
+            "subject_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_approval_requests_applicant", "applicant_id", "submitted_at", "id"),
+        Index("ix_approval_requests_subject", "subject_id", "submitted_at"),
+        Index("ix_approval_requests_submitted", "submitted_at", "id"),
+        Index("ix_approval_requests_kind_status", "kind", "status", "submitted_at"),
+        Index(
+            "ix_approval_requests_due",
+            "due_at",
+            postgresql_where=text("status = 'pending' AND due_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_approval_requests_admin_queue",
+            "submitted_at",
+            "id",
+            postgresql_where=text("status = 'pending' AND admin_queue"),
+        ),
+    )
+
+
+class ApprovalTask(Base):
+    """One approver's place on one step run: the inbox. `pending` until they decide, or until
+    the step closes without them (someone else decided an any-of step, the applicant withdrew,
+    they delegated or were escalated past): `closed`."""
+
+    __tablename__ = "approval_tasks"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("approval_requests.id", ondelete="CASCADE"), nullable=False
+    )
+    approver_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    step_index: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    round: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    note: Mapped[str | None] = mapped_column(String(24))  # why closed
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = _created()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'closed')", name="status"),
+        Index(
+            "ix_approval_tasks_pending",
+            "approver_id",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_approval_tasks_done",
+            "approver_id",
+            "decided_at",
+            "id",
+            postgresql_where=text("status IN ('approved', 'rejected')"),
+        ),
+        Index("ix_approval_tasks_request", "request_id", "status"),
+    )
+
+
+class ApprovalEvent(Base):
+    """The request's timeline: submitted, each step opened / decided / skipped, delegated,
+    approver added, reminded, escalated, withdrawn, resubmitted, applied."""
+
+    __tablename__ = "approval_events"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("approval_requests.id", ondelete="CASCADE"), nullable=False
+    )
+    at: Mapped[datetime] = _created()
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(24), nullable=False)
+    step_index: Mapped[int | None] = mapped_column(SmallInteger)
+    round: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="1")
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+    __table_args__ = (Index("ix_approval_events_request", "request_id", "id"),)

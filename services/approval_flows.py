@@ -136,6 +136,9 @@ class OrgAdapter:
         team = self.team_of(user_id)
         return self.org.teams[team].zone_id if team in self.org.teams else None
 
+    def users_with_role(self, role: str) -> Iterable[uuid.UUID]:
+        return sorted(self.access.users_with_role(role), key=str)
+
     def users_with_role_in_team(self, role: str, team_id: uuid.UUID) -> Iterable[uuid.UUID]:
         return sorted((u for u in self.access.users_with_role(role) if self.team_of(u) == team_id), key=str)
 

@@ -17,6 +17,8 @@ from repositories import customers as repo
 from repositories import regions as regions_repo
 from repositories import settings as settings_repo
 from repositories.models import Contact, Customer
+from services.approval_kinds import LOCKING_KINDS
+from services.approvals import assert_unlocked
 from services.context import Actor
 
 ENTERPRISE_ONLY = ("short_name", "uscc", "size", "company_type", "fax", "website", "parent_id")
@@ -130,7 +132,7 @@ class CustomerService:
         if data.get("parent_id"):
             await self._check_parent(customer.id, data["parent_id"])
         if "level" in data:
-            self._check_level(customer, data)
+            await self._check_level(customer, data)
         for key, value in data.items():
             setattr(customer, key, value)
         await self._flush_unique()
@@ -174,20 +176,21 @@ class CustomerService:
         ):
             raise FieldError("district_code", "district is not in the chosen city")
 
-    def _check_level(self, customer: Customer, data: dict[str, Any]) -> None:
+    async def _check_level(self, customer: Customer, data: dict[str, Any]) -> None:
         """The level changes through a level-change request (services/customer_levels.py); only
-        callers who may approve levels everywhere (admins) set it directly."""
+        admins (approval:manage) set it directly, and not while a level change waits for
+        approval (409)."""
         if data["level"] is None:
             raise FieldError("level", "must be normal, KA or SKA")
         data["level"] = str(data["level"])
-        if (
-            data["level"] != customer.level
-            and self.actor.scope_for("customer", "approve_level").level is not ScopeLevel.ALL
-        ):
+        if data["level"] == customer.level:
+            return
+        if self.actor.scope_for("approval", "manage").level is not ScopeLevel.ALL:
             raise FieldError(
                 "level",
                 "客户等级需提交变更申请 / ask for a level change with POST /customers/{id}/level-requests",
             )
+        await assert_unlocked(self.session, "customer", customer.id, LOCKING_KINDS["level"])
 
     async def _check_tier(self, data: dict[str, Any]) -> None:
         if data.get("tier") and await settings_repo.get_tier(self.session, data["tier"]) is None:

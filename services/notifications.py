@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from repositories import notifications as repo
 from repositories.models import Notification
+from services.outbox import kick_after_commit
 
 
 def notify(
@@ -32,6 +33,7 @@ def notify(
             entity_id=str(entity_id) if entity_id is not None else None,
         )
     )
+    kick_after_commit(session)  # the worker sends it on to the message channels right away
 
 
 class NotificationService:

@@ -23,6 +23,7 @@ from httpx import ASGITransport, AsyncClient
 from api.main import create_app
 from config import Settings
 from scripts.embedded import ROOT, resolve_database_url, resolve_redis_url, with_database
+from services.approvals import FLOW_VERSIONS
 from tests.factories import Factory
 
 SEEDED = (
@@ -34,6 +35,8 @@ SEEDED = (
     "channels",
     "pools",
     "message_channels",
+    "approval_flows",  # the shipped flows (level change, financial information)
+    "approval_flow_versions",
 )
 KEEP = {"regions", "alembic_version", *SEEDED}
 
@@ -127,6 +130,7 @@ async def clean(app, settings: Settings) -> None:  # noqa: ANN001
         await conn.close()
     await ctx.redis.flushdb()
     ctx.kicked_bucket = -1  # the flush dropped any drain job this process queued
+    FLOW_VERSIONS.clear()  # the restored flows may get version numbers a previous test used
     await ctx.access.reload()
 
 

@@ -69,6 +69,7 @@ class WorkerSettings:
         tasks.import_leads,
         tasks.sweep_imports,
         tasks.recycle_customers,
+        tasks.approval_deadlines,
         # one job per kick bucket: nothing worth keeping in Redis afterwards
         func(tasks.drain_outbox, keep_result=0, max_tries=3),
     ]
@@ -88,6 +89,14 @@ class WorkerSettings:
         # every 30 s: the outbox sweep — retries that fell due, and rows whose kick was lost
         # (Redis restarted, or the API could not reach it)
         cron(tasks.drain_outbox, name="cron:drain_outbox", second={10, 40}, run_at_startup=True),
+        # every 5 minutes: approval steps past their time limit remind or escalate
+        cron(
+            tasks.approval_deadlines,
+            name="cron:approval_deadlines",
+            minute=set(range(3, 60, 5)),
+            second=20,
+            run_at_startup=False,
+        ),
         # nightly, at CRM_RECYCLE_AT China time (02:00): customer recycling and reminders
         cron(
             tasks.recycle_customers,

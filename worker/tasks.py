@@ -18,6 +18,7 @@ from typing import Any
 from repositories import idempotency, identity
 from repositories import lead_imports as imports_repo
 from repositories.db import unit_of_work
+from services.approvals import sweep_deadlines
 from services.authz import AccessControl
 from services.context import Actor
 from services.customer_recycling import CustomerRecyclingService
@@ -119,3 +120,15 @@ async def drain_outbox(ctx: dict[str, Any]) -> dict[str, Any]:
     if stats.events or stats.notifications or stats.webhooks or stats.messages:
         log.info("drain_outbox: %s", summary)
     return summary
+
+
+async def approval_deadlines(ctx: dict[str, Any]) -> dict[str, int]:
+    """Every 5 minutes: approval steps past their time limit escalate to the approvers'
+    managers (where the step says so) or remind the approvers; see services/approvals.py."""
+    access: AccessControl = ctx["access"]
+    await access.ensure_fresh()
+    async with unit_of_work(ctx["sessions"]) as session:
+        result = await sweep_deadlines(session, access, now=datetime.now(UTC))
+    if result["reminded"] or result["escalated"]:
+        log.info("approval_deadlines: %s", result)
+    return result

@@ -76,7 +76,7 @@ class ConditionIn(Input):
 
 class ApproverIn(Input):
     kind: ApproverKind = Field(
-        description="users: named users; team_role / zone_role: a role within the applicant's team / "
+        description="users: named users; role: everyone with a role, company-wide (e.g. finance); team_role / zone_role: a role within the applicant's team / "
         "the request's zone (e.g. the zone's legal); manager: the applicant's manager, `levels` up; "
         "owner_manager: the record owner's manager; previous_approver_manager"
     )
@@ -151,7 +151,9 @@ class PreviewIn(Input):
     customer_level: CustomerLevel | None = None
     zone_id: UUID | None = None
     discount_pct: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2)
-    quantity: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2, description="e.g. sample units")
+    quantity: Decimal | None = Field(
+        None, ge=0, max_digits=18, decimal_places=2, description="e.g. sample units"
+    )
     to_level: CustomerLevel | None = Field(None, description="a level change's target level")
 
 

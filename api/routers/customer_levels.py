@@ -1,5 +1,5 @@
 """Customer levels (客户等级: normal / KA / SKA) with their criteria, and level-change requests
-(客户升级申请) decided by the applicant's manager."""
+(客户升级申请): the level-change view of the approval engine's requests (same ids as /approvals)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from api.routing import TransactionalRoute
 from api.schemas import Input, Items, NamedRef, Output, Page, UserRef
 from domain.customers import CompanySize, CustomerLevel
 from repositories import customer_levels as levels_repo
-from repositories.customer_levels import RequestView
 from services.context import Actor
-from services.customer_levels import LevelRequestService, update_level_definition
+from services.customer_levels import LevelRequestService, LevelRequestView, update_level_definition
 
 router = APIRouter(tags=["customer levels"], route_class=TransactionalRoute)
 
@@ -79,25 +78,24 @@ class LevelRequestOut(Output):
     can_withdraw: bool = Field(description="the caller (its applicant) may withdraw it now")
 
 
-def _out(service: LevelRequestService, view: RequestView) -> dict[str, Any]:
-    r = view.request
+def _out(view: LevelRequestView) -> dict[str, Any]:
     return {
-        "id": r.id,
-        "customer": {"id": r.customer_id, "name": view.customer_name},
+        "id": view.id,
+        "customer": {"id": view.customer_id, "name": view.customer_name},
         "customer_level": view.customer_level,
-        "from_level": r.from_level,
-        "to_level": r.to_level,
-        "reason": r.reason,
-        "status": r.status,
-        "requested_by": {"id": r.requested_by, "display_name": view.requested_by_name},
+        "from_level": view.from_level,
+        "to_level": view.to_level,
+        "reason": view.reason,
+        "status": view.status,
+        "requested_by": {"id": view.requested_by, "display_name": view.requested_by_name},
         "decided_by": (
-            {"id": r.decided_by, "display_name": view.decided_by_name or ""} if r.decided_by else None
+            {"id": view.decided_by, "display_name": view.decided_by_name or ""} if view.decided_by else None
         ),
-        "decided_at": r.decided_at,
-        "comment": r.comment,
-        "created_at": r.created_at,
-        "can_decide": service.can_decide(view),
-        "can_withdraw": service.can_withdraw(view),
+        "decided_at": view.decided_at,
+        "comment": view.comment,
+        "created_at": view.created_at,
+        "can_decide": view.can_decide,
+        "can_withdraw": view.can_withdraw,
     }
 
 
@@ -142,9 +140,10 @@ async def request_level_change(
     actor: Annotated[Actor, Depends(Authorize("customer", "update"))],
 ) -> dict[str, Any]:
     """Ask for the customer's level to change (upgrade or downgrade); one pending request per
-    customer (409). The applicant's manager is notified and decides."""
+    customer (409). It runs under the customer-level-change approval flow (by default the
+    applicant's manager, and the zone's director for SKA), who are notified."""
     service = LevelRequestService(session, actor)
-    return _out(service, await service.request(customer_id, body.to_level.value, body.reason))
+    return _out(await service.request(customer_id, body.to_level.value, body.reason))
 
 
 @router.get("/level-requests", operation_id="list_level_requests", response_model=Page[LevelRequestOut])
@@ -163,7 +162,7 @@ async def list_level_requests(
     people they manage."""
     service = LevelRequestService(session, actor)
     views, next_cursor = await service.search(status, customer_id, cursor, limit)
-    return {"items": [_out(service, v) for v in views], "next_cursor": next_cursor}
+    return {"items": [_out(v) for v in views], "next_cursor": next_cursor}
 
 
 @router.get("/level-requests/{request_id}", operation_id="get_level_request", response_model=LevelRequestOut)
@@ -171,7 +170,7 @@ async def get_level_request(
     request_id: UUID, session: Session, actor: Annotated[Actor, Depends(Authorize("customer", "read"))]
 ) -> dict[str, Any]:
     service = LevelRequestService(session, actor)
-    return _out(service, await service.get(request_id))
+    return _out(await service.get(request_id))
 
 
 @router.post(
@@ -185,10 +184,11 @@ async def approve_level_request(
     session: Session,
     actor: Annotated[Actor, Depends(Authorize("customer", "read"))],
 ) -> dict[str, Any]:
-    """Approve: the customer's level changes now. The applicant's manager, or anyone allowed to
-    approve levels over the customer, decides; a request already decided is 409."""
+    """Approve the open step (same as POST /approvals/{id}/approve); on the last step the
+    customer's level changes. Only a pending approver of the step (or an admin) decides; a step
+    already decided is 409."""
     service = LevelRequestService(session, actor)
-    return _out(service, await service.approve(request_id, body.comment))
+    return _out(await service.approve(request_id, body.comment))
 
 
 @router.post(
@@ -202,7 +202,7 @@ async def reject_level_request(
 ) -> dict[str, Any]:
     """Reject: the level stays; the applicant is told why (comment)."""
     service = LevelRequestService(session, actor)
-    return _out(service, await service.reject(request_id, body.comment))
+    return _out(await service.reject(request_id, body.comment))
 
 
 @router.post(
@@ -215,4 +215,4 @@ async def withdraw_level_request(
 ) -> dict[str, Any]:
     """The applicant takes back a pending request."""
     service = LevelRequestService(session, actor)
-    return _out(service, await service.withdraw(request_id))
+    return _out(await service.withdraw(request_id))

@@ -14,7 +14,7 @@ from api.routing import TransactionalRoute
 from api.schemas import Page
 from api.schemas_customers import CustomerCreate, CustomerListItem, CustomerOut, CustomerUpdate, list_item
 from domain.contact_info import InvalidPhone, normalize_mobile
-from domain.customers import CustomerFilters, CustomerKind, CustomerLevel, parse_sort
+from domain.customers import FINANCE_FIELDS, CustomerFilters, CustomerKind, CustomerLevel, parse_sort
 from domain.errors import FieldError
 from domain.uscc import normalize_uscc
 from services.context import Actor
@@ -119,6 +119,7 @@ _DETAIL_COLUMNS = (
     "created_by",
     "pool_id",
     "recycle_count",
+    *FINANCE_FIELDS,
 )
 
 
@@ -138,6 +139,7 @@ async def detail_out(service: CustomerService, data: dict[str, Any]) -> dict[str
         "contact_count": data["contact_count"],
         "warnings": data["warnings"],
         "protections": protections,
+        "pending_approvals": data["pending_approvals"],
     }
 
 

@@ -33,6 +33,7 @@ class Mode(StrEnum):
 
 class ApproverKind(StrEnum):
     USERS = "users"  # named users
+    ROLE = "role"  # everyone with a role, company-wide (e.g. finance)
     TEAM_ROLE = "team_role"  # users with a role in the applicant's team
     ZONE_ROLE = "zone_role"  # users with a role in the request's zone (e.g. the zone's legal)
     MANAGER = "manager"  # the applicant's manager, or `levels` up the management chain
@@ -249,7 +250,7 @@ class ApproverSpec:
     def __post_init__(self) -> None:
         if self.kind is ApproverKind.USERS and not self.user_ids:
             raise InvalidFlow("named approvers: at least one user")
-        if self.kind in (ApproverKind.TEAM_ROLE, ApproverKind.ZONE_ROLE) and not self.role:
+        if self.kind in (ApproverKind.ROLE, ApproverKind.TEAM_ROLE, ApproverKind.ZONE_ROLE) and not self.role:
             raise InvalidFlow(f"{self.kind} approvers need a role")
         if self.levels < 1:
             raise InvalidFlow("manager levels start at 1")
@@ -257,6 +258,10 @@ class ApproverSpec:
     @classmethod
     def users(cls, *user_ids: UUID) -> ApproverSpec:
         return cls(ApproverKind.USERS, user_ids=tuple(user_ids))
+
+    @classmethod
+    def role_holders(cls, role: str) -> ApproverSpec:
+        return cls(ApproverKind.ROLE, role=role)
 
     @classmethod
     def team_role(cls, role: str) -> ApproverSpec:

@@ -26,6 +26,8 @@ class OrgView(Protocol):
         """The zone of the user's team."""
         ...
 
+    def users_with_role(self, role: str) -> Iterable[UUID]: ...
+
     def users_with_role_in_team(self, role: str, team_id: UUID) -> Iterable[UUID]: ...
 
     def users_with_role_in_zone(self, role: str, zone_id: UUID) -> Iterable[UUID]: ...
@@ -77,6 +79,10 @@ def _candidates(spec: ApproverSpec, ctx: ApprovalContext) -> list[UUID]:
     match spec.kind:
         case ApproverKind.USERS:
             return [u for u in spec.user_ids if org.is_available(u)]
+        case ApproverKind.ROLE:
+            if spec.role is None:
+                return []
+            return sorted(u for u in org.users_with_role(spec.role) if org.is_available(u))
         case ApproverKind.TEAM_ROLE:
             team_id = org.team_of(ctx.applicant_id)
             if team_id is None or spec.role is None:

@@ -1,10 +1,10 @@
 """Customer levels (normal / KA / SKA) with their criteria, tiers' criteria, and level-change
-requests: a rep asks, the manager approves or rejects, the level changes (audited, an outbox
-event, a notification); one pending request per customer; one winner among concurrent decisions."""
+requests on the approval engine under the shipped flow: a rep asks, the manager approves or
+rejects (and the zone's director too for SKA), the level changes (audited, outbox events,
+notifications); one pending request per customer, and the level is locked meanwhile."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -46,7 +46,7 @@ async def test_rep_asks_for_ka_and_the_manager_approves(app, client, factory) ->
 
     # the manager is told and sees it among the pending requests, and may decide it
     notes = await rows(app, select(Notification).where(Notification.user_id == manager.id))
-    assert [n.kind for n in notes] == ["level_change_requested"] and customer["name"] in notes[0].title
+    assert [n.kind for n in notes] == ["approval_pending"] and customer["name"] in notes[0].title
     pending = (await client.get(f"{V1}/level-requests?status=pending", headers=manager.headers)).json()
     assert [i["id"] for i in pending["items"]] == [req["id"]] and pending["items"][0]["can_decide"]
 
@@ -63,8 +63,8 @@ async def test_rep_asks_for_ka_and_the_manager_approves(app, client, factory) ->
     audit = await rows(app, select(AuditEntry).where(AuditEntry.root_entity_id == customer["id"]))
     assert any(a.entity == "customer" and a.changes.get("level") == ["normal", "KA"] for a in audit)
     assert {(a.entity, a.action) for a in audit} >= {
-        ("customer_level_request", "create"),
-        ("customer_level_request", "approve"),
+        ("approval_request", "submit"),
+        ("approval_request", "approve"),
     }
     events = await rows(app, select(OutboxEvent).where(OutboxEvent.entity_id == customer["id"]))
     by_type = {e.type: e.data for e in events}
@@ -72,7 +72,12 @@ async def test_rep_asks_for_ka_and_the_manager_approves(app, client, factory) ->
     decided = by_type["customer.level_change_decided"]
     assert decided["status"] == "approved" and decided["request_id"] == req["id"]
     told = await rows(app, select(Notification).where(Notification.user_id == rep.id))
-    assert [n.kind for n in told] == ["level_change_decided"]
+    assert [n.kind for n in told] == ["approval_decided"]
+    # the same request is in the engine's inbox and page
+    page = (await client.get(f"{V1}/approvals/{req['id']}", headers=rep.headers)).json()
+    assert page["kind"] == "customer_level_change" and page["status"] == "approved"
+    assert page["changes"] == [{"field": "level", "before": "normal", "after": "KA"}]
+    assert [s["status"] for s in page["steps"]] == ["approved", "skipped"]  # the SKA step did not apply
 
     # decided: a second decision is a conflict, and the rep's own list shows it approved
     again = await client.post(f"{V1}/level-requests/{req['id']}/reject", json={}, headers=manager.headers)
@@ -141,27 +146,24 @@ async def test_input_scope_and_who_may_decide(client, factory) -> None:  # noqa:
     assert (await client.post(f"{url}/approve", json={}, headers=manager.headers)).status_code == 409
 
 
-async def test_a_director_decides_for_the_zone_and_concurrent_decisions_have_one_winner(
-    client,  # noqa: ANN001
-    factory,  # noqa: ANN001
-) -> None:
+async def test_ska_needs_the_manager_then_the_zone_director(client, factory) -> None:  # noqa: ANN001
     zone = await factory.zone()
     manager = await factory.user("sales_manager")
     rep = await factory.user("sales_rep", team=await factory.team(zone, manager=manager))
     director = await factory.user("sales_director", zones=[zone])
     customer = await factory.customer(rep)
-    req = (await ask(client, rep, customer["id"])).json()
-    seen = (await client.get(f"{V1}/level-requests/{req['id']}", headers=director.headers)).json()
-    assert seen["can_decide"]
+    req = (await ask(client, rep, customer["id"], "SKA")).json()
+    url = f"{V1}/level-requests/{req['id']}"
+    assert not (await client.get(url, headers=director.headers)).json()["can_decide"]  # not yet their step
+    assert (await client.post(f"{url}/approve", json={}, headers=director.headers)).status_code == 403
 
-    approve, reject = await asyncio.gather(
-        client.post(f"{V1}/level-requests/{req['id']}/approve", json={}, headers=manager.headers),
-        client.post(f"{V1}/level-requests/{req['id']}/reject", json={}, headers=director.headers),
-    )
-    assert sorted([approve.status_code, reject.status_code]) == [200, 409]
-    winner = approve if approve.status_code == 200 else reject
-    level = (await client.get(f"{V1}/customers/{customer['id']}", headers=rep.headers)).json()["level"]
-    assert level == ("KA" if winner.json()["status"] == "approved" else "normal")
+    r = await client.post(f"{url}/approve", json={"comment": "同意"}, headers=manager.headers)
+    assert r.status_code == 200 and r.json()["status"] == "pending" and not r.json()["can_decide"]
+    seen = (await client.get(url, headers=director.headers)).json()
+    assert seen["can_decide"] and seen["customer_level"] == "normal"  # nothing applied before the end
+    r = await client.post(f"{url}/approve", json={}, headers=director.headers)
+    assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["customer_level"] == "SKA"
+    assert r.json()["decided_by"]["id"] == str(director.id)
 
 
 async def test_level_is_set_directly_only_by_admins(client, factory) -> None:  # noqa: ANN001
@@ -174,6 +176,13 @@ async def test_level_is_set_directly_only_by_admins(client, factory) -> None:  #
     assert (await client.patch(url, json={"level": "KA"}, headers=manager.headers)).status_code == 422
     r = await client.patch(url, json={"level": "SKA"}, headers=admin.headers)
     assert r.status_code == 200 and r.json()["level"] == "SKA"
+    # while a level change waits for approval, not even an admin sets the level directly
+    req = (await ask(client, rep, customer["id"], "KA")).json()
+    locked = await client.patch(url, json={"level": "normal"}, headers=admin.headers)
+    assert locked.status_code == 409 and locked.json()["approval_request_id"] == req["id"]
+    detail = (await client.get(url, headers=rep.headers)).json()
+    assert [p["id"] for p in detail["pending_approvals"]] == [req["id"]]
+    assert detail["pending_approvals"][0]["changes"] == {"level": ["SKA", "KA"]}
 
 
 async def test_admin_edits_level_and_tier_criteria(app, client, factory) -> None:  # noqa: ANN001

@@ -85,6 +85,9 @@ class Org:
         team_id = self.user_team.get(user_id)
         return self.team_zone[team_id] if team_id else None
 
+    def users_with_role(self, role: str) -> Iterable[UUID]:
+        return {u for u, roles in self.roles.items() if role in roles}
+
     def users_with_role_in_team(self, role: str, team_id: UUID) -> Iterable[UUID]:
         return {u for u, t in self.user_team.items() if t == team_id and role in self.roles.get(u, ())}
 
@@ -239,6 +242,8 @@ def test_each_approver_type(w: World) -> None:
 
     assert resolve(ApproverSpec.users(w.legal2, w.ceo)) == (w.legal2, w.ceo)
     assert resolve(ApproverSpec.team_role("finance")) == (w.finance,)
+    assert resolve(ApproverSpec.role_holders("legal")) == tuple(sorted((w.legal, w.legal2)))
+    assert resolve(ApproverSpec.role_holders("legal"), zone_id=_id()) == tuple(sorted((w.legal, w.legal2)))
     assert resolve(ApproverSpec.zone_role("legal")) == tuple(sorted((w.legal, w.legal2)))
     assert resolve(ApproverSpec.zone_role("legal"), zone_id=_id()) == ()  # another zone's legal: none
     assert resolve(ApproverSpec.manager()) == (w.manager,)
