@@ -166,6 +166,188 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Approvals */
+        get: operations["list_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Approval Counts
+         * @description The daily board's numbers (seed 001 日常事项) and the inbox badges.
+         */
+        get: operations["approval_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Approval
+         * @description Visible to the applicant, every approver asked (even outside their record scope: this
+         *     request only), whoever oversees the record or the applicant, and admins.
+         */
+        get: operations["get_approval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{request_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve
+         * @description Approve the open step (或签: closes it; 会签: one more approval). An admin without a task
+         *     decides the step outright. Already decided / moved on: 409.
+         */
+        post: operations["approve_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{request_id}/approvers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Approver
+         * @description 加签: one more approver on the open step (by one of its approvers, or an admin — which
+         *     also takes a step out of the admin queue).
+         */
+        post: operations["add_approval_approver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{request_id}/delegate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delegate
+         * @description 转交: hand my place on the open step to someone else (admins: anyone's place).
+         */
+        post: operations["delegate_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject
+         * @description Reject with a reason: back to the applicant (who may resubmit) or to the previous step,
+         *     as the flow's step says.
+         */
+        post: operations["reject_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{request_id}/resubmit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resubmit
+         * @description After a rejection, the applicant submits again from the first step (same flow version),
+         *     optionally with new values.
+         */
+        post: operations["resubmit_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{request_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw
+         * @description The applicant takes back a pending request; the record unlocks.
+         */
+        post: operations["withdraw_approval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assignment-rules": {
         parameters: {
             query?: never;
@@ -575,6 +757,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{customer_id}/finance-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Finance Change
+         * @description Ask for the customer's financial information to change (fields sent; an empty string
+         *     clears one). It applies when the flow approves; meanwhile it is locked (409 on a second).
+         */
+        post: operations["request_customer_finance_change"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{customer_id}/follow-ups": {
         parameters: {
             query?: never;
@@ -605,7 +808,8 @@ export interface paths {
         /**
          * Request Level Change
          * @description Ask for the customer's level to change (upgrade or downgrade); one pending request per
-         *     customer (409). The applicant's manager is notified and decides.
+         *     customer (409). It runs under the customer-level-change approval flow (by default the
+         *     applicant's manager, and the zone's director for SKA), who are notified.
          */
         post: operations["request_customer_level_change"];
         delete?: never;
@@ -1248,8 +1452,9 @@ export interface paths {
         put?: never;
         /**
          * Approve Level Request
-         * @description Approve: the customer's level changes now. The applicant's manager, or anyone allowed to
-         *     approve levels over the customer, decides; a request already decided is 409.
+         * @description Approve the open step (same as POST /approvals/{id}/approve); on the last step the
+         *     customer's level changes. Only a pending approver of the step (or an admin) decides; a step
+         *     already decided is 409.
          */
         post: operations["approve_level_request"];
         delete?: never;
@@ -2163,6 +2368,16 @@ export interface components {
             /** Visit */
             visit?: number | null;
         };
+        /** AddApproverIn */
+        AddApproverIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
         /** AllocateIn */
         AllocateIn: {
             /**
@@ -2256,9 +2471,147 @@ export interface components {
             role: string;
             user: components["schemas"]["UserRef"];
         };
+        /** ApprovalDetail */
+        ApprovalDetail: {
+            /**
+             * Admin Queue
+             * @description nobody can decide the open step: an admin assigns someone
+             */
+            admin_queue: boolean;
+            applicant: components["schemas"]["UserRef"];
+            /** Can Decide */
+            can_decide: boolean;
+            /**
+             * Can Manage
+             * @description admin: decide any step, delegate anyone's place, add approvers
+             */
+            can_manage: boolean;
+            /** Can Resubmit */
+            can_resubmit: boolean;
+            /** Can Withdraw */
+            can_withdraw: boolean;
+            /**
+             * Changes
+             * @description the record's fields, before → after
+             */
+            changes: components["schemas"]["ChangeOut"][];
+            /** Current Step */
+            current_step: number | null;
+            customer: components["schemas"]["NamedRef"] | null;
+            /** Customer Id */
+            customer_id: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Due At
+             * @description the open step's time limit
+             */
+            due_at: string | null;
+            flow: components["schemas"]["FlowRef"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["RequestKind"];
+            /** Kind Label */
+            kind_label: string;
+            /** @description pending and done boxes: the caller's task */
+            my_task: components["schemas"]["MyTask"] | null;
+            /** Overdue */
+            overdue: boolean;
+            /** Reason */
+            reason: string;
+            /**
+             * Round
+             * @description 1, +1 per resubmission
+             */
+            round: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "withdrawn";
+            /** Step Name */
+            step_name: string | null;
+            /** Steps */
+            steps: components["schemas"]["StepOut"][];
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntry"][];
+            /** Title */
+            title: string;
+        };
+        /** ApprovalItem */
+        ApprovalItem: {
+            /**
+             * Admin Queue
+             * @description nobody can decide the open step: an admin assigns someone
+             */
+            admin_queue: boolean;
+            applicant: components["schemas"]["UserRef"];
+            /** Current Step */
+            current_step: number | null;
+            /** Customer Id */
+            customer_id: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Due At
+             * @description the open step's time limit
+             */
+            due_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["RequestKind"];
+            /** Kind Label */
+            kind_label: string;
+            /** @description pending and done boxes: the caller's task */
+            my_task: components["schemas"]["MyTask"] | null;
+            /** Overdue */
+            overdue: boolean;
+            /** Reason */
+            reason: string;
+            /**
+             * Round
+             * @description 1, +1 per resubmission
+             */
+            round: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "withdrawn";
+            /** Step Name */
+            step_name: string | null;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Title */
+            title: string;
+        };
+        /** ApproveIn */
+        ApproveIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Step
+             * @description the step index the approver saw; if it moved on meanwhile: 409
+             */
+            step?: number | null;
+        };
         /** ApproverIn */
         ApproverIn: {
-            /** @description users: named users; team_role / zone_role: a role within the applicant's team / the request's zone (e.g. the zone's legal); manager: the applicant's manager, `levels` up; owner_manager: the record owner's manager; previous_approver_manager */
+            /** @description users: named users; role: everyone with a role, company-wide (e.g. finance); team_role / zone_role: a role within the applicant's team / the request's zone (e.g. the zone's legal); manager: the applicant's manager, `levels` up; owner_manager: the record owner's manager; previous_approver_manager */
             kind: components["schemas"]["ApproverKind"];
             /**
              * Levels
@@ -2274,7 +2627,7 @@ export interface components {
          * ApproverKind
          * @enum {string}
          */
-        ApproverKind: "users" | "team_role" | "zone_role" | "manager" | "owner_manager" | "previous_approver_manager";
+        ApproverKind: "users" | "role" | "team_role" | "zone_role" | "manager" | "owner_manager" | "previous_approver_manager";
         /** AssignmentRuleIn */
         AssignmentRuleIn: {
             /**
@@ -2501,6 +2854,15 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** ChangeOut */
+        ChangeOut: {
+            /** After */
+            after: unknown;
+            /** Before */
+            before: unknown;
+            /** Field */
+            field: string;
+        };
         /** ChannelUpdate */
         ChannelUpdate: {
             /** Is Active */
@@ -2663,6 +3025,31 @@ export interface components {
              */
             customer_id?: string | null;
         };
+        /** Counts */
+        Counts: {
+            /**
+             * Admin Queue
+             * @description admins: steps nobody can decide
+             */
+            admin_queue: number;
+            /** Decided Today */
+            decided_today: number;
+            /**
+             * Overdue
+             * @description of those, past the step's time limit
+             */
+            overdue: number;
+            /**
+             * Pending
+             * @description waiting for my decision
+             */
+            pending: number;
+            /**
+             * Submitted Pending
+             * @description my requests still pending
+             */
+            submitted_pending: number;
+        };
         /** CustomerCreate */
         CustomerCreate: {
             /** Address */
@@ -2804,6 +3191,31 @@ export interface components {
         CustomerOut: {
             /** Address */
             address: string | null;
+            /**
+             * Bank Account
+             * @description 银行账号
+             */
+            bank_account: string | null;
+            /**
+             * Bank Name
+             * @description 开户行
+             */
+            bank_name: string | null;
+            /**
+             * Billing Address
+             * @description 开票地址
+             */
+            billing_address: string | null;
+            /**
+             * Billing Phone
+             * @description 开票电话
+             */
+            billing_phone: string | null;
+            /**
+             * Billing Title
+             * @description 开票抬头; financial fields change through approval
+             */
+            billing_title: string | null;
             /** Birthday */
             birthday: string | null;
             /** City Code */
@@ -2868,6 +3280,11 @@ export interface components {
             occupation: string | null;
             owner: components["schemas"]["UserRef"] | null;
             parent: components["schemas"]["NamedRef"] | null;
+            /**
+             * Pending Approvals
+             * @description requests waiting for approval; the fields they change are locked meanwhile
+             */
+            pending_approvals: components["schemas"]["PendingApprovalRef"][];
             /** Phone */
             phone: string | null;
             /**
@@ -2902,6 +3319,11 @@ export interface components {
             subsidiaries: components["schemas"]["NamedRef"][];
             /** Tags */
             tags: components["schemas"]["TagRef"][];
+            /**
+             * Tax Number
+             * @description 纳税人识别号
+             */
+            tax_number: string | null;
             /** Tier */
             tier: string | null;
             /**
@@ -3012,6 +3434,21 @@ export interface components {
          * @enum {string}
          */
         DecisionRole: "decision_maker" | "influencer" | "user" | "gatekeeper" | "other";
+        /** DelegateIn */
+        DelegateIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * From User Id
+             * @description admins: whose place moves (default: the caller's)
+             */
+            from_user_id?: string | null;
+            /**
+             * To User Id
+             * Format: uuid
+             */
+            to_user_id: string;
+        };
         /** DeliveryDetail */
         DeliveryDetail: {
             /** Attempt Log */
@@ -3206,6 +3643,62 @@ export interface components {
             /** Title */
             title?: number | null;
         };
+        /** FinanceRequestIn */
+        FinanceRequestIn: {
+            /**
+             * Bank Account
+             * @description 银行账号 (digits; spaces allowed)
+             */
+            bank_account?: string | null;
+            /**
+             * Bank Name
+             * @description 开户行
+             */
+            bank_name?: string | null;
+            /** Billing Address */
+            billing_address?: string | null;
+            /** Billing Phone */
+            billing_phone?: string | null;
+            /**
+             * Billing Title
+             * @description 开票抬头
+             */
+            billing_title?: string | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Tax Number
+             * @description 纳税人识别号 (15–20 letters and digits)
+             */
+            tax_number?: string | null;
+        };
+        /** FinanceValues */
+        FinanceValues: {
+            /**
+             * Bank Account
+             * @description 银行账号 (digits; spaces allowed)
+             */
+            bank_account?: string | null;
+            /**
+             * Bank Name
+             * @description 开户行
+             */
+            bank_name?: string | null;
+            /** Billing Address */
+            billing_address?: string | null;
+            /** Billing Phone */
+            billing_phone?: string | null;
+            /**
+             * Billing Title
+             * @description 开票抬头
+             */
+            billing_title?: string | null;
+            /**
+             * Tax Number
+             * @description 纳税人识别号 (15–20 letters and digits)
+             */
+            tax_number?: string | null;
+        };
         /** FlowIn */
         FlowIn: {
             /** Description */
@@ -3268,6 +3761,18 @@ export interface components {
              * Version
              * @description the row version for If-Match (not the flow version)
              */
+            version: number;
+        };
+        /** FlowRef */
+        FlowRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Version */
             version: number;
         };
         /** FlowUpdate */
@@ -4426,6 +4931,21 @@ export interface components {
          * @enum {string}
          */
         Mode: "any" | "all";
+        /** MyTask */
+        MyTask: {
+            /**
+             * At
+             * @description assigned (pending) or decided (done)
+             */
+            at: string | null;
+            /** Comment */
+            comment: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "closed";
+        };
         /** NamedRef */
         NamedRef: {
             /**
@@ -4473,6 +4993,13 @@ export interface components {
         Page_ApiKeyOut_: {
             /** Items */
             items: components["schemas"]["ApiKeyOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ApprovalItem] */
+        Page_ApprovalItem_: {
+            /** Items */
+            items: components["schemas"]["ApprovalItem"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4559,6 +5086,30 @@ export interface components {
             items: components["schemas"]["ZoneOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /** PendingApprovalRef */
+        PendingApprovalRef: {
+            /**
+             * Changes
+             * @description field → [before, after]
+             */
+            changes: {
+                [key: string]: unknown[];
+            };
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Title */
+            title: string;
         };
         /** PoliciesIn */
         PoliciesIn: {
@@ -5069,6 +5620,16 @@ export interface components {
             /** Parent Code */
             parent_code: string | null;
         };
+        /** RejectIn */
+        RejectIn: {
+            /**
+             * Comment
+             * @description why (the applicant sees it)
+             */
+            comment: string;
+            /** Step */
+            step?: number | null;
+        };
         /**
          * RejectTarget
          * @enum {string}
@@ -5094,6 +5655,15 @@ export interface components {
          * @enum {string}
          */
         RequestKind: "customer_level_change" | "customer_finance_change" | "special_opportunity" | "sample" | "quote" | "contract" | "contract_change" | "payment";
+        /** ResubmitIn */
+        ResubmitIn: {
+            /** @description a financial change: the values asked for now */
+            finance?: components["schemas"]["FinanceValues"] | null;
+            /** Reason */
+            reason?: string | null;
+            /** @description a level change: the level asked for now */
+            to_level?: components["schemas"]["CustomerLevel"] | null;
+        };
         /** RoleCreate */
         RoleCreate: {
             /** Label */
@@ -5203,6 +5773,36 @@ export interface components {
              */
             product?: string | null;
         };
+        /** StepApprover */
+        StepApprover: {
+            /**
+             * Auto
+             * @description approved for the applicant by the flow's self-approval policy
+             */
+            auto: boolean;
+            /** Comment */
+            comment: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decision */
+            decision: ("approve" | "reject") | null;
+            /**
+             * Override
+             * @description an admin decided the step
+             * @default false
+             */
+            override: boolean;
+            user: components["schemas"]["UserRef"];
+        };
+        /** StepCondition */
+        StepCondition: {
+            /** Field */
+            field: string;
+            /** Op */
+            op: string;
+            /** Value */
+            value: unknown;
+        };
         /** StepIn */
         StepIn: {
             /** Approvers */
@@ -5236,6 +5836,36 @@ export interface components {
             self_approval?: components["schemas"]["SelfApproval"];
             /** Time Limit Hours */
             time_limit_hours?: number | null;
+        };
+        /** StepOut */
+        StepOut: {
+            /** Approvers */
+            approvers: components["schemas"]["StepApprover"][];
+            /** Conditions */
+            conditions: components["schemas"]["StepCondition"][];
+            /** Index */
+            index: number;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "any" | "all";
+            /** Name */
+            name: string;
+            /**
+             * Note
+             * @description why skipped: condition (it did not hold) or self (the applicant)
+             */
+            note: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "approved" | "rejected" | "skipped" | "withdrawn" | "pending" | "not_reached";
+            /** Time Limit Hours */
+            time_limit_hours: number | null;
+            /** To Admin Queue */
+            to_admin_queue: boolean;
         };
         /** TagIn */
         TagIn: {
@@ -5409,6 +6039,32 @@ export interface components {
             no_deal_days?: number | null;
             /** No Follow Up Days */
             no_follow_up_days?: number | null;
+        };
+        /** TimelineEntry */
+        TimelineEntry: {
+            /**
+             * Action
+             * @description submitted, step_opened, admin_queue, skipped, auto_approved, approved, rejected, delegated, approver_added, reminded, escalated, withdrawn, resubmitted, applied
+             */
+            action: string;
+            actor: components["schemas"]["UserRef"] | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Comment */
+            comment: string | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Round */
+            round: number;
+            /** Step Index */
+            step_index: number | null;
         };
         /** TokenOut */
         TokenOut: {
@@ -5704,6 +6360,11 @@ export interface components {
             url: string;
             /** Version */
             version: number;
+        };
+        /** WithdrawIn */
+        WithdrawIn: {
+            /** Comment */
+            comment?: string | null;
         };
         /** ZoneCreate */
         ZoneCreate: {
@@ -6692,6 +7353,681 @@ export interface operations {
             };
             /** @description Not found, or outside your data scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_approvals: {
+        parameters: {
+            query?: {
+                /** @description pending: waiting for me (oldest first); submitted: mine; done: what I decided; all: what I oversee (admins: everything); admin_queue: admins, steps nobody can decide */
+                box?: "pending" | "submitted" | "done" | "all" | "admin_queue";
+                kind?: components["schemas"]["RequestKind"] | null;
+                /** @description decided: not pending */
+                status?: ("pending" | "approved" | "rejected" | "withdrawn") | "decided" | null;
+                /** @description in the title */
+                q?: string | null;
+                submitted_from?: string | null;
+                /** @description exclusive */
+                submitted_to?: string | null;
+                /** @description past the open step's time limit */
+                overdue?: boolean | null;
+                customer_id?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApprovalItem_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approval_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Counts"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_approval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDetail"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_approval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDetail"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_approval_approver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddApproverIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDetail"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delegate_approval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDetail"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_approval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDetail"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resubmit_approval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResubmitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDetail"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdraw_approval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDetail"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8881,6 +10217,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_customer_finance_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinanceRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDetail"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
