@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Integer, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.errors import FieldError
@@ -49,6 +49,11 @@ def keyset(
     last in both directions, and the cursor knows when it is already among the NULLs."""
     if cursor:
         value, last_id = decode_cursor(cursor)
+        if isinstance(id_col.type, Integer) and not isinstance(last_id, int):  # bigint ids (tasks)
+            try:
+                last_id = int(str(last_id))
+            except ValueError as exc:
+                raise FieldError("cursor", "is not a cursor returned by this list") from exc
         if nullable and value is None:
             cond = and_(sort_col.is_(None), id_col < last_id if descending else id_col > last_id)
         elif descending:

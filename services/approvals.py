@@ -398,8 +398,9 @@ class ApprovalService:
         for run in (*state.log, *((state.current,) if state.current else ())):
             ids |= set(run.approvers)
         for event, _name in timeline:
-            ids |= {uuid.UUID(u) for u in event.data.get("approvers", ())}
-            ids |= {uuid.UUID(event.data[k]) for k in ("from", "to", "user") if k in event.data}
+            for key in ("approvers", "from", "to", "user"):  # one id or a list of them
+                value = event.data.get(key)
+                ids |= {uuid.UUID(u) for u in ([value] if isinstance(value, str) else value or ())}
         names = await repo.user_names(self.session, sorted(ids))
         me = self.actor.user_id
         pending = request.status == RequestStatus.PENDING
@@ -775,8 +776,12 @@ async def sweep_deadlines(
     for request in await repo.due(session, now, limit):
         state = await load_state(session, request)
         after = engine.escalate(state, eng.org, now=now)
-        if after is not state and after.current is not None and state.current is not None:
-            moved = [u for u in state.current.pending if u not in after.current.approvers]
+        moved = (
+            [u for u in state.current.pending if u not in after.current.approvers]
+            if after is not state and after.current is not None and state.current is not None
+            else []
+        )
+        if moved and after.current is not None:  # nobody above them: they are reminded instead
             repo.add_event(
                 session,
                 request.id,
