@@ -48,7 +48,8 @@ def keyset(
     """Order by (sort, id) and continue after the cursor. Nullable sort columns put NULLs
     last in both directions, and the cursor knows when it is already among the NULLs."""
     if cursor:
-        value, last_id = decode_cursor(cursor)
+        value, decoded_id = decode_cursor(cursor)
+        last_id: Any = decoded_id
         if isinstance(id_col.type, Integer) and not isinstance(last_id, int):  # bigint ids (tasks)
             try:
                 last_id = int(str(last_id))
