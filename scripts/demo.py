@@ -42,6 +42,9 @@ from repositories.models import (
     Team,
 )
 from scripts.bootstrap import announce, resources
+from services.context import Actor
+from services.customer_changes import CustomerChangeService
+from services.customer_levels import LevelRequestService
 from services.users import UserService
 
 DEFAULT_PASSWORD = "Demo@2026"
@@ -406,12 +409,41 @@ async def load(
                 s.add_all(rows[kind])
                 await s.flush()
             counts = {kind: len(items) for kind, items in rows.items()}
+            own = [
+                (c.id, c.name)
+                for c in rows["customers"]
+                if c.owner_id == users["rep_sh1"].id and c.kind == "enterprise"
+            ]
+            rep_id = users["rep_sh1"].id
+        # a few requests waiting in 李明's (manager_sh) approval inbox
+        await access.changed()
+        rep = access.user_principal(rep_id)
+        assert rep is not None
+        actor = Actor(rep, access.scope(rep, "customer", "update"), access)
+        async with unit_of_work(sessions) as s:
+            levels = LevelRequestService(s, actor)
+            reasons = ("年采购额超过 200 万，已合作两年", "集团总部，计划明年扩大采购")
+            for (customer_id, _name), reason in zip(own[:2], reasons, strict=False):
+                await levels.request(customer_id, "KA", reason)
+            if len(own) > 2:
+                customer_id, name = own[2]
+                await CustomerChangeService(s, actor).request_finance_change(
+                    customer_id,
+                    {
+                        "billing_title": name,
+                        "bank_name": "招商银行上海分行",
+                        "bank_account": "6214830123456789",
+                    },
+                    "客户更换开户行",
+                )
+            counts["approvals"] = min(len(own), 3)
     announce(
         "Demo data loaded",
         [
             "2 sales zones (华东战区, 华南战区), 3 teams, "
             f"{counts['customers']} customers, {counts['contacts']} contacts, "
-            f"{counts['follow_ups']} follow-ups, {counts['tags']} tags",
+            f"{counts['follow_ups']} follow-ups, {counts['tags']} tags, "
+            f"{counts['approvals']} requests in manager_sh's approval inbox",
             f"users (all with the password {password}):",
             *(
                 f"  {username:<15} {display:<5} {', '.join(roles)}"

@@ -233,6 +233,13 @@ async def test_demo_data_loads_once_with_valid_identifiers(settings, clean, clie
         assert listing.status_code == 200, listing.text
         seen[username] = len(listing.json()["items"])
     assert 0 < seen["rep_sh1"] < seen["boss"] == 30
+    # the manager of the Shanghai team finds the demo requests waiting in their approval inbox
+    r = await client.post("/api/v1/auth/token", data={"username": "manager_sh", "password": "Demo-Pw-2026"})
+    inbox = await client.get(
+        "/api/v1/approvals?box=pending", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+    )
+    kinds = sorted(i["kind"] for i in inbox.json()["items"])
+    assert kinds and set(kinds) <= {"customer_level_change", "customer_finance_change"}
 
 
 def _dependency_calls(dependant: Any) -> Iterator[Any]:
