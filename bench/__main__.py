@@ -13,7 +13,19 @@ from typing import Any
 from bench import generate as gen
 from bench import report
 
-GROUPS = ("lookup", "list", "search", "filter", "http", "ingest", "claim", "recycle", "import", "outbox")
+GROUPS = (
+    "lookup",
+    "list",
+    "search",
+    "filter",
+    "http",
+    "ingest",
+    "claim",
+    "recycle",
+    "import",
+    "outbox",
+    "approvals",
+)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -133,6 +145,24 @@ async def _main(args: argparse.Namespace) -> int:
 
         print("import benchmark (100,000-row CSV, upload through the API, the worker's import task):")
         results += await run_import_bench(url, args.redis_url)
+
+    if selected("approvals.inbox"):
+        from bench.approvals import REQUESTS, run_inbox_bench
+
+        print(
+            f"approval inbox benchmark ({REQUESTS:,} requests, generated once; uvicorn 1 worker; per case "
+            f"sequential, then {args.connections} connections, {args.http_seconds:g}s):"
+        )
+        results += await run_inbox_bench(url, args.redis_url, args.http_seconds, args.connections)
+
+    if selected("approvals.notify"):
+        from bench.approvals import run_notify_bench
+
+        print(
+            "approval notification benchmark (submit → the approver's SMS at a local gateway, through the app "
+            "and an arq worker process; the requests are deleted afterwards):"
+        )
+        results += await run_notify_bench(url, args.redis_url)
 
     print()
     print(report.table(results))

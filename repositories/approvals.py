@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 
 from domain.scope import DataScope
 from repositories.models import (
@@ -32,6 +32,8 @@ from repositories.scope import visible_to
 
 _r = ApprovalRequest
 _t = ApprovalTask
+# lists show neither the engine's state nor the facts (~1.5 KB a row): not loaded, never lazily
+_LIST_ONLY = (defer(_r.state, raiseload=True), defer(_r.facts, raiseload=True))
 _Applicant = aliased(User, name="applicant")
 
 
@@ -259,6 +261,7 @@ async def pending_box(
     """The caller's open tasks, oldest first (what waits longest comes first)."""
     stmt = (
         select(_r, _Applicant.display_name, _t.status, _t.created_at, _t.comment, _t.id)
+        .options(*_LIST_ONLY)
         .join(_r, _r.id == _t.request_id)
         .join(_Applicant, _Applicant.id == _r.applicant_id)
         .where(_t.approver_id == user_id, _t.status == "pending")
@@ -276,6 +279,7 @@ async def done_box(
     """What the caller decided, newest decision first."""
     stmt = (
         select(_r, _Applicant.display_name, _t.status, _t.decided_at, _t.comment, _t.id)
+        .options(*_LIST_ONLY)
         .join(_r, _r.id == _t.request_id)
         .join(_Applicant, _Applicant.id == _r.applicant_id)
         .where(_t.approver_id == user_id, _t.status.in_(("approved", "rejected")))
@@ -293,6 +297,7 @@ async def submitted_box(
     """The caller's own requests, newest first."""
     stmt = (
         select(_r, _Applicant.display_name)
+        .options(*_LIST_ONLY)
         .join(_Applicant, _Applicant.id == _r.applicant_id)
         .where(_r.applicant_id == user_id)
     )
@@ -310,7 +315,11 @@ async def all_box(
 ) -> tuple[list[Row], str | None]:
     """Every request the condition lets through (None: all), newest first; `admin_queue`: only
     pending steps nobody can decide."""
-    stmt = select(_r, _Applicant.display_name).join(_Applicant, _Applicant.id == _r.applicant_id)
+    stmt = (
+        select(_r, _Applicant.display_name)
+        .options(*_LIST_ONLY)
+        .join(_Applicant, _Applicant.id == _r.applicant_id)
+    )
     if condition is not None:
         stmt = stmt.where(condition)
     if admin_queue:

@@ -3,7 +3,9 @@ benchmark briefly, check the shape of what `python -m bench` reports."""
 
 from __future__ import annotations
 
+import json
 import os
+import uuid
 
 import asyncpg
 import pytest
@@ -141,3 +143,104 @@ def test_ingest_rules_and_table() -> None:
         "target_ops_s": TARGET_LEADS_S,
     }
     assert f"≥{TARGET_LEADS_S:g}/s" in report.table([{**row, "pass": True}])
+
+
+async def test_approvals_bench(scratch, redis_url: str) -> None:  # noqa: ANN001
+    """approvals.inbox and approvals.notify briefly, on 2,000 generated requests: the data set,
+    every inbox case answering, a real worker sending the SMS to a local gateway, the clean-up."""
+    from bench.approvals import (
+        ID_HI,
+        ID_LO,
+        NOTIFY_MARK,
+        ensure_approvals,
+        run_inbox_bench,
+        run_notify_bench,
+        serve,
+    )
+    from domain.approvals import state_from_json
+    from scripts.run import redis_with_db
+    from services.approval_flows import to_flow
+
+    url, name = scratch
+    logs: list[str] = []
+    await gen.generate(SCALE, database_url=url, database=name, log=logs.append)
+    requests = 2000
+    channel = None
+    # one app for both (each would start its own); a separate Redis database: the real worker
+    # started by approvals.notify must not take other tests' jobs, and the app kicks it there
+    redis13 = redis_with_db(redis_url, 13)
+    with serve(url, redis13) as served:
+        results = await run_inbox_bench(
+            url,
+            redis13,
+            seconds=0.2,
+            connections=2,
+            log=logs.append,
+            requests=requests,
+            sequential_seconds=0.2,
+            warmup=0,
+            explain_misses=False,
+            served=served,
+        )
+        channel = await _sms_channel(url)
+        (notify,) = await run_notify_bench(
+            url, redis13, count=3, warmup=1, spacing=(0.05, 0.1), wait_s=20, log=logs.append, served=served
+        )
+    assert [r["name"] for r in results] == [
+        "approvals.inbox",
+        "approvals.inbox.done",
+        "approvals.inbox.submitted",
+        "approvals.inbox.all",
+        "approvals.inbox.counts",
+    ]
+    for r in results:
+        assert "error" not in r, r.get("error")
+        assert r["sequential"]["requests"] > 0 and r["loaded"]["requests"] > 0 and r["ops_s"] > 0
+    head = results[0]
+    assert head["target_p95_ms"] == 50.0 and "pass" in head and head["rows"] and head["rows"] > 0
+    assert head["data"]["requests"] == requests
+    meta = await ensure_approvals(url, requests, log=logs.append)
+    assert meta["heavy_manager_tasks"]["pending"] > 0 and meta["counts"]["pending"] > 0
+    assert any("skipping" in line for line in logs)
+
+    assert "error" not in notify, notify.get("error")
+    assert notify["received"] == notify["submitted"] == 3 and notify["p95_ms"] > 0
+    assert notify["deleted_afterwards"] == 4 and notify["sent_to_another_mobile"] == 0
+    assert await _sms_channel(url) == channel
+
+    conn = await asyncpg.connect(url)
+    try:
+        assert not await conn.fetchval(
+            "SELECT count(*) FROM approval_requests WHERE reason LIKE $1", NOTIFY_MARK + "%"
+        )
+        assert not await conn.fetchval("SELECT count(*) FROM notifications WHERE kind = 'approval_pending'")
+        assert await conn.fetchval("SELECT count(*) FROM approval_requests") == requests
+        # generated states open under their flow version (what the request page reads)
+        states = await conn.fetch(
+            "SELECT flow_id, state FROM approval_requests WHERE id BETWEEN $1 AND $2 ORDER BY id DESC LIMIT 100",
+            uuid.UUID(ID_LO),
+            uuid.UUID(ID_HI),
+        )
+        flows = {
+            r["id"]: to_flow(
+                r["id"], r["kind"], r["number"], r["priority"], r["name"], json.loads(r["definition"])
+            )
+            for r in await conn.fetch(
+                "SELECT f.id, f.kind, v.number, f.priority, f.name, v.definition FROM approval_flows f "
+                "JOIN approval_flow_versions v ON v.flow_id = f.id"
+            )
+        }
+    finally:
+        await conn.close()
+    opened = [state_from_json(json.loads(s["state"]), flows[s["flow_id"]]) for s in states]
+    assert {st.status.value for st in opened} >= {"pending", "approved"}
+
+
+async def _sms_channel(url: str) -> asyncpg.Record | None:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchrow(
+            "SELECT is_enabled, kinds, config FROM message_channels WHERE code = 'sms'"
+        )
+    finally:
+        await conn.close()
