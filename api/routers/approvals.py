@@ -122,6 +122,7 @@ class ApprovalDetail(ApprovalItem):
     can_withdraw: bool
     can_resubmit: bool
     can_manage: bool = Field(description="admin: decide any step, delegate anyone's place, add approvers")
+    people: list[UserRef] = Field(description="everyone the steps and the timeline name (ids in `data`)")
 
 
 class Counts(Output):
@@ -257,6 +258,7 @@ def _detail(d: Detail) -> dict[str, Any]:
         "can_withdraw": d.can_withdraw,
         "can_resubmit": d.can_resubmit,
         "can_manage": d.can_manage,
+        "people": [{"id": k, "display_name": v} for k, v in sorted(d.names.items(), key=lambda kv: kv[1])],
     }
 
 

@@ -21,11 +21,14 @@ import { LeadListPage } from "./pages/leads/LeadListPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { NotificationsPage } from "./pages/notifications/NotificationsPage";
+import { ApprovalDetailPage } from "./pages/approvals/ApprovalDetailPage";
+import { ApprovalInboxPage } from "./pages/approvals/ApprovalInboxPage";
 import { PoolPage } from "./pages/pools/PoolPage";
 import { DepartmentsPage } from "./pages/org/DepartmentsPage";
 import { SalesZonesPage } from "./pages/org/SalesZonesPage";
 import { TeamsPage } from "./pages/org/TeamsPage";
 import { UsersPage } from "./pages/org/UsersPage";
+import { ApprovalFlowsPage } from "./pages/settings/ApprovalFlowsPage";
 import { AssignmentRulesPage } from "./pages/settings/AssignmentRulesPage";
 import { ChannelsPage } from "./pages/settings/ChannelsPage";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage";
@@ -37,7 +40,6 @@ import { LeadRulesPage } from "./pages/settings/LeadRulesPage";
 import { PoolAdminPage } from "./pages/settings/PoolAdminPage";
 import { PoolRulesPage } from "./pages/settings/PoolRulesPage";
 import { LevelsTiersPage } from "./pages/settings/LevelsTiersPage";
-import { LevelRequestsPage } from "./pages/levels/LevelRequestsPage";
 import { RecyclingPage } from "./pages/settings/RecyclingPage";
 import { RolesPage } from "./pages/settings/RolesPage";
 import { makeQueryClient } from "./queryClient";
@@ -66,7 +68,9 @@ export function AppRoutes() {
           <Route path="notifications" element={<NotificationsPage />} />
           <Route path="customers" element={<Allowed resource="customer" action="read"><CustomerListPage /></Allowed>} />
           <Route path="customers/lost" element={<Allowed resource="customer" action="read"><LostBoardRoute /></Allowed>} />
-          <Route path="level-requests" element={<Allowed resource="customer" action="approve_level"><LevelRequestsPage /></Allowed>} />
+          <Route path="level-requests" element={<Navigate to="/approvals" replace />} />
+          <Route path="approvals" element={<Allowed resource="approval" action="read"><ApprovalInboxPage /></Allowed>} />
+          <Route path="approvals/:id" element={<Allowed resource="approval" action="read"><ApprovalDetailPage /></Allowed>} />
           <Route path="customers/new" element={<Allowed resource="customer" action="create"><CustomerFormPage /></Allowed>} />
           <Route path="customers/:id" element={<Allowed resource="customer" action="read"><CustomerDetailPage /></Allowed>} />
           <Route path="customers/:id/edit" element={<Allowed resource="customer" action="update"><CustomerFormPage /></Allowed>} />
@@ -87,6 +91,7 @@ export function AppRoutes() {
           <Route path="settings/pools" element={<Allowed resource="pool" action="manage"><PoolAdminPage /></Allowed>} />
           <Route path="settings/recycling" element={<Allowed resource="setting" action="read"><RecyclingPage /></Allowed>} />
           <Route path="settings/assignment-rules" element={<Allowed resource="assignment_rule" action="read"><AssignmentRulesPage /></Allowed>} />
+          <Route path="settings/approval-flows" element={<Allowed resource={"approval_flow"} action="read"><ApprovalFlowsPage /></Allowed>} />
           <Route path="settings/channels" element={<Allowed resource="channel" action="read"><ChannelsPage /></Allowed>} />
           <Route path="settings/roles" element={<Allowed resource="role" action="manage"><RolesPage /></Allowed>} />
           <Route path="settings/api-keys" element={<Allowed resource="api_key" action="read"><ApiKeysPage /></Allowed>} />

@@ -2520,6 +2520,11 @@ export interface components {
             my_task: components["schemas"]["MyTask"] | null;
             /** Overdue */
             overdue: boolean;
+            /**
+             * People
+             * @description everyone the steps and the timeline name (ids in `data`)
+             */
+            people: components["schemas"]["UserRef"][];
             /** Reason */
             reason: string;
             /**

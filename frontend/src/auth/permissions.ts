@@ -18,9 +18,11 @@ export type Resource =
   | "channel"
   | "assignment_rule"
   | "pool"
-  | "webhook";
+  | "webhook"
+  | "approval_flow"
+  | "approval";
 
-export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch" | "claim" | "import" | "allocate" | "approve_level";
+export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch" | "claim" | "import" | "allocate";
 
 /** True when the user's roles grant `action` on `resource` at any data scope. */
 export function can(perms: Permissions | undefined | null, resource: Resource, action: Action): boolean {

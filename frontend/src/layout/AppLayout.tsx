@@ -19,12 +19,14 @@ import {
   FundOutlined,
   CloudOutlined,
   ControlOutlined,
+  AuditOutlined,
 } from "@ant-design/icons";
 import { Button, Layout, Menu, Space, Typography, type MenuProps } from "antd";
 import type { ReactNode } from "react";
 import { Link, Outlet, useLocation } from "react-router";
 import { useAuth } from "../auth/context";
 import { useLang, useT } from "../i18n/context";
+import { ApprovalsBadge } from "./ApprovalsBadge";
 import { isGroup, visibleMenu } from "./menuConfig";
 import { NotificationBell } from "./NotificationBell";
 
@@ -47,6 +49,12 @@ const ICONS: Record<string, ReactNode> = {
   "lead-rules": <SlidersOutlined />,
   pools: <CloudOutlined />,
   "pool-rules": <ControlOutlined />,
+  approvals: <AuditOutlined />,
+};
+
+/** Entries with a live count next to their label. */
+const BADGES: Record<string, () => ReactNode> = {
+  approvals: () => <ApprovalsBadge />,
 };
 
 export function SideMenu() {
@@ -75,9 +83,12 @@ export function SideMenu() {
           key: node.path,
           icon: ICONS[node.key],
           label: (
-            <Link to={node.path} data-testid={node.testId}>
-              {t(node.label)}
-            </Link>
+            <>
+              <Link to={node.path} data-testid={node.testId}>
+                {t(node.label)}
+              </Link>
+              {BADGES[node.key]?.()}
+            </>
           ),
         },
   );

@@ -1,10 +1,12 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Me } from "../api/types";
 import { AuthContext, type AuthValue } from "../auth/context";
 import { can } from "../auth/permissions";
 import { I18nProvider } from "../i18n/I18nProvider";
+import { fakeApi, json } from "../test/fakeApi";
 import { SideMenu } from "./AppLayout";
 import { firstAllowedPath, isGroup, visibleMenu } from "./menuConfig";
 
@@ -37,17 +39,21 @@ function renderMenu(permissions: Me["permissions"]) {
     logout: async () => undefined,
   };
   return render(
-    <I18nProvider initial="zh-CN">
-      <AuthContext.Provider value={value}>
-        <MemoryRouter initialEntries={["/customers"]}>
-          <SideMenu />
-        </MemoryRouter>
-      </AuthContext.Provider>
-    </I18nProvider>,
+    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+      <I18nProvider initial="zh-CN">
+        <AuthContext.Provider value={value}>
+          <MemoryRouter initialEntries={["/customers"]}>
+            <SideMenu />
+          </MemoryRouter>
+        </AuthContext.Provider>
+      </I18nProvider>
+    </QueryClientProvider>,
   );
 }
 
 describe("permission-aware menu", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
   it("gives a rep only the customer entries", () => {
     const nodes = visibleMenu(repPerms);
     expect(nodes.map((n) => n.key)).toEqual(["customers", "lost-customers"]);
@@ -96,5 +102,16 @@ describe("permission-aware menu", () => {
     const perms = { ...repPerms, setting: { read: "all" } } as Me["permissions"];
     const settings = visibleMenu(perms).find((n) => isGroup(n) && n.key === "settings");
     expect(settings && isGroup(settings) ? settings.children.map((c) => c.key) : []).toEqual(["customer-rules", "levels-tiers", "lead-rules", "pool-rules", "recycling", "notification-channels"]);
+  });
+
+  it("offers the approvals inbox to everyone who may read approvals, with the pending count", async () => {
+    const perms = { ...repPerms, approval: { read: "all" } } as Me["permissions"];
+    expect(visibleMenu(perms).map((n) => n.key)).toEqual(["customers", "lost-customers", "approvals"]);
+    expect(visibleMenu(perms).find((n) => n.key === "approvals")).toMatchObject({ path: "/approvals" });
+    const seen = fakeApi((req) => json(req.path === "/approvals/counts" ? { pending: 4, overdue: 1, submitted_pending: 0, decided_today: 0, admin_queue: 0 } : {}));
+    renderMenu(perms);
+    expect(screen.getByTestId("menu-approvals")).toHaveTextContent("审批");
+    expect(await screen.findByTestId("menu-approvals-count")).toHaveAttribute("data-count", "4");
+    expect(seen.map((s) => s.path)).toEqual(["/approvals/counts"]);
   });
 });

@@ -22,7 +22,7 @@ export type MenuNode = MenuEntry | MenuGroup;
 export const MENU: MenuNode[] = [
   { key: "customers", path: "/customers", label: "menu.customers", resource: "customer", action: "read", testId: "menu-customers" },
   { key: "lost-customers", path: "/customers/lost", label: "menu.lostCustomers", resource: "customer", action: "read", testId: "menu-lost-customers" },
-  { key: "level-requests", path: "/level-requests", label: "menu.levelRequests", resource: "customer", action: "approve_level", testId: "menu-level-requests" },
+  { key: "approvals", path: "/approvals", label: "menu.approvals", resource: "approval", action: "read", testId: "menu-approvals" },
   { key: "pools", path: "/pools", label: "menu.pools", resource: "pool", action: "read", testId: "menu-pools" },
   { key: "leads", path: "/leads", label: "menu.leads", resource: "lead", action: "read", testId: "menu-leads" },
   { key: "lead-board", path: "/leads/board", label: "menu.leadBoard", resource: "lead", action: "read", testId: "menu-lead-board" },
@@ -48,6 +48,8 @@ export const MENU: MenuNode[] = [
       { key: "pool-admin", path: "/settings/pools", label: "menu.poolAdmin", resource: "pool", action: "manage", testId: "menu-pool-admin" },
       { key: "recycling", path: "/settings/recycling", label: "menu.recycling", resource: "setting", action: "read", testId: "menu-recycling" },
       { key: "assignment-rules", path: "/settings/assignment-rules", label: "menu.assignmentRules", resource: "assignment_rule", action: "read", testId: "menu-assignment-rules" },
+      // "approval_flow" is an API resource auth/permissions.ts does not list yet
+      { key: "approval-flows", path: "/settings/approval-flows", label: "menu.approvalFlows", resource: "approval_flow", action: "read", testId: "menu-approval-flows" },
       { key: "channels", path: "/settings/channels", label: "menu.channels", resource: "channel", action: "read", testId: "menu-channels" },
       { key: "roles", path: "/settings/roles", label: "menu.roles", resource: "role", action: "manage", testId: "menu-roles" },
       { key: "api-keys", path: "/settings/api-keys", label: "menu.apiKeys", resource: "api_key", action: "read", testId: "menu-api-keys" },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fmtChinaDateTime } from "../components/chinaTime";
-import { badgeText, isUnread, notificationTarget, relativeTime } from "./notifications";
+import { en, zhCN } from "../i18n/messages";
+import { badgeText, isUnread, NOTIFICATION_KINDS, notificationTarget, relativeTime } from "./notifications";
 
 describe("notifications", () => {
   it("opens the lead of a lead notification, an import's progress, nothing for others", () => {
@@ -8,9 +9,23 @@ describe("notifications", () => {
     expect(notificationTarget({ entity: "lead", entity_id: null })).toBeNull();
     expect(notificationTarget({ entity: "lead_import", entity_id: "i9" })).toBe("/leads/import/i9");
     expect(notificationTarget({ entity: "customer", entity_id: "c1" })).toBe("/customers/c1");
-    expect(notificationTarget({ entity: "customer_level_request", entity_id: "r1" })).toBe("/level-requests");
+    expect(notificationTarget({ entity: "customer_level_request", entity_id: "r1" })).toBe("/approvals/r1");
+    expect(notificationTarget({ entity: "approval_request", entity_id: "a7" })).toBe("/approvals/a7");
+    expect(notificationTarget({ entity: "approval_request", entity_id: null })).toBeNull();
     expect(notificationTarget({ entity: "follow_up", entity_id: "1" })).toBeNull();
     expect(notificationTarget({ entity: null, entity_id: null })).toBeNull();
+  });
+
+  it("labels every kind, the approval ones and the old level-request ones included", () => {
+    for (const kind of ["approval_pending", "approval_decided", "approval_reminder", "approval_admin_queue", "level_change_requested", "level_change_decided"]) {
+      expect(NOTIFICATION_KINDS).toContain(kind);
+    }
+    for (const kind of NOTIFICATION_KINDS) {
+      const key = `notification.kind.${kind}` as keyof typeof zhCN;
+      expect(zhCN[key], kind).toBeTruthy();
+      expect(en[key], kind).toBeTruthy();
+    }
+    expect(zhCN["notification.kind.approval_pending"]).toBe("待我审批");
   });
 
   it("shows the unread count on the badge, capped at 99+", () => {

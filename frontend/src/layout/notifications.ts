@@ -1,14 +1,15 @@
 /** Pure helpers for the header's notifications bell. */
 import type { Notification } from "../api/types";
 
-/** The page a notification opens: its lead, its import's progress, its customer, or the level
- * requests to decide; none for other kinds. */
+/** The page a notification opens: its lead, its import's progress, its customer, or its approval
+ * request (old level-request notifications too); none for other kinds. */
 export function notificationTarget(n: Pick<Notification, "entity" | "entity_id">): string | null {
   if (!n.entity_id) return null;
   if (n.entity === "lead") return `/leads/${encodeURIComponent(n.entity_id)}`;
   if (n.entity === "lead_import") return `/leads/import/${encodeURIComponent(n.entity_id)}`;
   if (n.entity === "customer") return `/customers/${encodeURIComponent(n.entity_id)}`;
-  if (n.entity === "customer_level_request") return `/level-requests`;
+  // level requests moved into the approval engine under their ids
+  if (n.entity === "approval_request" || n.entity === "customer_level_request") return `/approvals/${encodeURIComponent(n.entity_id)}`;
   return null;
 }
 
@@ -45,6 +46,10 @@ export const NOTIFICATION_KINDS = [
   "recycle_reminder",
   "level_change_requested",
   "level_change_decided",
+  "approval_pending",
+  "approval_decided",
+  "approval_reminder",
+  "approval_admin_queue",
   "channel_test",
 ] as const;
 

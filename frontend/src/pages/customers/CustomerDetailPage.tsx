@@ -18,6 +18,8 @@ import { NotFoundPage } from "../NotFoundPage";
 import { AuditTab } from "./AuditTab";
 import { ContactsSection } from "./ContactsSection";
 import { LockCustomerButton, RecycleCountdown, ReleaseCustomerButton } from "./CustomerPoolActions";
+import { pendingOfKind } from "../approvals/approvalHelpers";
+import { FinanceCard } from "./FinanceCard";
 import { LevelRequestButton } from "./LevelRequestButton";
 import { customerKey, fetchCustomer, retryUnlessClientError } from "./customerQueries";
 import { FollowUpTimeline } from "./FollowUpTimeline";
@@ -152,7 +154,7 @@ export function CustomerDetailPage() {
                 {c.name}
               </Typography.Title>
               <Tag>{translateDynamic(t, "customer.kind", c.kind)}</Tag>
-              <Tag color={c.level === "SKA" ? "red" : c.level === "KA" ? "orange" : "default"}>
+              <Tag color={c.level === "SKA" ? "red" : c.level === "KA" ? "orange" : "default"} data-testid="customer-level" data-level={c.level}>
                 {t("customer.level")}: {translateDynamic(t, "customer.level", c.level)}
               </Tag>
               {c.tier && (
@@ -175,7 +177,7 @@ export function CustomerDetailPage() {
           </Space>
           <Space>
             <Button onClick={() => navigate("/customers")}>{t("common.back")}</Button>
-            {can("customer", "update") && <LevelRequestButton customerId={c.id} level={c.level} />}
+            {can("customer", "update") && <LevelRequestButton customerId={c.id} level={c.level} pending={pendingOfKind(c.pending_approvals, "customer_level_change")} />}
             {c.owner && can("customer", "update") && <LockCustomerButton customerId={c.id} locked={Boolean(c.locked_at)} />}
             {c.owner && can("customer", "update") && <ReleaseCustomerButton customerId={c.id} onReleased={() => navigate(can("pool", "read") ? "/pools" : "/customers")} />}
             {can("customer", "update") && (
@@ -195,7 +197,23 @@ export function CustomerDetailPage() {
         {(c.warnings ?? []).map((w) => (
           <Alert key={w.code} type="warning" showIcon message={w.message} style={{ marginTop: 12 }} data-testid="customer-warning" />
         ))}
+        {(c.pending_approvals ?? []).map((p) => (
+          <Alert
+            key={p.id}
+            type="info"
+            showIcon
+            style={{ marginTop: 12 }}
+            data-testid="customer-pending-approval"
+            message={
+              <span>
+                {t("approval.customerPending", { kind: translateDynamic(t, "approvalKind", p.kind), at: fmtDateTime(p.submitted_at) })}{" "}
+                <Link to={`/approvals/${p.id}`}>{t("approval.view")}</Link>
+              </span>
+            }
+          />
+        ))}
       </Card>
+      <FinanceCard customer={c} />
       <Card>
         <Tabs
           defaultActiveKey="profile"

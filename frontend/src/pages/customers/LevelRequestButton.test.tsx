@@ -32,18 +32,11 @@ async function pick(title: string) {
 describe("LevelRequestButton", () => {
   afterEach(() => vi.unstubAllGlobals());
 
-  it("asks for another level with a reason", async () => {
-    let pending: typeof REQUEST | null = null;
-    const seen = fakeApi((req) => {
-      if (req.method === "POST") {
-        pending = { ...REQUEST, to_level: JSON.parse(req.body).to_level };
-        return json(pending, 201);
-      }
-      return json({ items: pending ? [pending] : [], next_cursor: null });
-    });
-    renderPage(<LevelRequestButton customerId="c1" level="normal" />, { url: "/customers/c1", path: "/customers/:id", permissions: REP });
+  it("asks for another level with a reason, then links to the approval", async () => {
+    const seen = fakeApi((req) => (req.method === "POST" ? json({ ...REQUEST, to_level: JSON.parse(req.body).to_level }, 201) : json({}, 404)));
+    renderPage(<LevelRequestButton customerId="c1" level="normal" pending={null} />, { url: "/customers/c1", path: "/customers/:id", permissions: REP });
     const button = await screen.findByTestId("level-request");
-    await waitFor(() => expect(button).toBeEnabled()); // once it knows no request is pending
+    expect(button).toBeEnabled();
     fireEvent.click(button);
     expect(await screen.findByTestId("level-request-current")).toHaveTextContent("普通");
     await pick("SKA");
@@ -54,16 +47,17 @@ describe("LevelRequestButton", () => {
     expect(post.path).toBe("/customers/c1/level-requests");
     expect(JSON.parse(post.body)).toEqual({ to_level: "SKA", reason: "集团战略合作" });
     expect(await screen.findByTestId("level-request-pending")).toHaveTextContent("普通 → SKA");
+    expect(screen.getByTestId("level-request-link")).toHaveAttribute("href", "/approvals/r1");
+    expect(screen.getByTestId("level-request")).toBeDisabled();
   });
 
-  it("shows the pending request and lets its applicant withdraw it", async () => {
-    const seen = fakeApi((req) => (req.method === "POST" ? json({ ...REQUEST, status: "withdrawn" }) : json({ items: [REQUEST], next_cursor: null })));
-    renderPage(<LevelRequestButton customerId="c1" level="normal" />, { url: "/customers/c1", path: "/customers/:id", permissions: REP });
+  it("shows the customer's pending level change with a link to it, and no new request", async () => {
+    const seen = fakeApi(() => json({}, 404));
+    const pending = { id: "a7", kind: "customer_level_change", title: "t", changes: { level: ["normal", "KA"] }, submitted_at: "2026-11-23T02:00:00Z" };
+    renderPage(<LevelRequestButton customerId="c1" level="normal" pending={pending} />, { url: "/customers/c1", path: "/customers/:id", permissions: REP });
     expect(await screen.findByTestId("level-request-pending")).toHaveTextContent("普通 → KA");
-    expect(screen.queryByTestId("level-request")).toBeNull();
-    expect(seen[0].query.get("customer_id")).toBe("c1");
-    expect(seen[0].query.get("status")).toBe("pending");
-    fireEvent.click(screen.getByTestId("level-request-withdraw"));
-    await waitFor(() => expect(seen.find((s) => s.method === "POST")?.path).toBe("/level-requests/r1/withdraw"));
+    expect(screen.getByTestId("level-request-link")).toHaveAttribute("href", "/approvals/a7");
+    expect(screen.getByTestId("level-request")).toBeDisabled();
+    expect(seen).toHaveLength(0);
   });
 });

@@ -1,40 +1,39 @@
-/** 申请变更等级: a rep asks for another customer level (normal / KA / SKA); the manager decides.
- * While a request is pending the page shows it (the applicant may withdraw it) instead of the button. */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+/** 申请变更等级: a rep asks for another customer level (normal / KA / SKA); the level-change approval flow decides.
+ * While a request is pending (the customer's pending approvals, or the one just sent) the page links to it
+ * (where its applicant may withdraw it) and the button is disabled. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Select, Space, Tag } from "antd";
 import { useState } from "react";
+import { Link } from "react-router";
 import { api, unwrap } from "../../api/client";
 import type { CustomerLevel } from "../../api/types";
 import { useApiError } from "../../components/useApiError";
-import { useT } from "../../i18n/context";
+import { translateDynamic, useT } from "../../i18n/context";
+import { approvalKeys, levelChangeOf, type PendingApprovalRef } from "../approvals/approvalHelpers";
 import { customerKey } from "./customerQueries";
 
 const LEVELS: CustomerLevel[] = ["normal", "KA", "SKA"];
-
-const pendingLevelRequestKey = (customerId: string) => ["level-requests", "pending", customerId] as const;
 
 interface RequestForm {
   to_level: CustomerLevel;
   reason: string;
 }
 
-/** `level`: the customer's level now (normal / KA / SKA). */
-export function LevelRequestButton({ customerId, level }: { customerId: string; level: string }) {
+interface Sent {
+  id: string;
+  from: string;
+  to: string;
+}
+
+/** `level`: the customer's level now (normal / KA / SKA); `pending`: its pending level change, if any. */
+export function LevelRequestButton({ customerId, level, pending }: { customerId: string; level: string; pending?: PendingApprovalRef | null }) {
   const t = useT();
   const report = useApiError();
   const { message } = App.useApp();
   const qc = useQueryClient();
   const [open, setOpen] = useState(false);
+  const [sent, setSent] = useState<Sent | null>(null);
   const [form] = Form.useForm<RequestForm>();
-  const pending = useQuery({
-    queryKey: pendingLevelRequestKey(customerId),
-    queryFn: async () =>
-      (await unwrap(api.GET("/api/v1/level-requests", { params: { query: { customer_id: customerId, status: "pending", limit: 1 } } }))).items[0] ?? null,
-  });
-  const refresh = () => {
-    void qc.invalidateQueries({ queryKey: ["level-requests"] });
-    void qc.invalidateQueries({ queryKey: customerKey(customerId) });
-  };
   const submit = useMutation({
     mutationFn: (v: RequestForm) =>
       unwrap(
@@ -43,40 +42,35 @@ export function LevelRequestButton({ customerId, level }: { customerId: string; 
           body: { to_level: v.to_level, reason: v.reason.trim() },
         }),
       ),
-    onSuccess: () => {
+    onSuccess: (r) => {
       message.success(t("levelRequest.sent"));
+      setSent({ id: r.id, from: r.from_level, to: r.to_level });
       setOpen(false);
-      refresh();
+      void qc.invalidateQueries({ queryKey: approvalKeys.all });
+      void qc.invalidateQueries({ queryKey: customerKey(customerId) });
     },
-    onError: (e) => report(e, { form }),
-  });
-  const withdraw = useMutation({
-    mutationFn: (id: string) => unwrap(api.POST("/api/v1/level-requests/{request_id}/withdraw", { params: { path: { request_id: id } } })),
-    onSuccess: () => {
-      message.success(t("levelRequest.withdrawn"));
-      refresh();
+    onError: (e) => {
+      report(e, { form });
+      void qc.invalidateQueries({ queryKey: customerKey(customerId) });
     },
-    onError: (e) => report(e),
   });
 
-  const name = (l: CustomerLevel) => t(`customer.level.${l}`);
-  const req = pending.data;
-  if (req) {
-    return (
-      <Space size={4} data-testid="level-request-pending">
-        <Tag color="processing">{t("levelRequest.pending", { from: name(req.from_level), to: name(req.to_level) })}</Tag>
-        {req.can_withdraw && (
-          <Button size="small" loading={withdraw.isPending} onClick={() => withdraw.mutate(req.id)} data-testid="level-request-withdraw">
-            {t("levelRequest.withdraw")}
-          </Button>
-        )}
-      </Space>
-    );
-  }
+  const name = (l: string) => translateDynamic(t, "customer.level", l);
+  const change = pending ? levelChangeOf(pending) : null;
+  // the customer's own pending request wins; the one just sent shows until the customer reloads
+  const shown: Sent | null = pending ? { id: pending.id, from: change?.from ?? level, to: change?.to ?? "?" } : sent;
   const choices = LEVELS.filter((l) => l !== level);
   return (
     <>
-      <Button onClick={() => setOpen(true)} disabled={pending.isLoading} data-testid="level-request">
+      {shown && (
+        <Space size={4} data-testid="level-request-pending">
+          <Tag color="processing">{t("levelRequest.pending", { from: name(shown.from), to: name(shown.to) })}</Tag>
+          <Link to={`/approvals/${shown.id}`} data-testid="level-request-link">
+            {t("approval.view")}
+          </Link>
+        </Space>
+      )}
+      <Button onClick={() => setOpen(true)} disabled={Boolean(shown)} data-testid="level-request">
         {t("levelRequest.request")}
       </Button>
       <Modal
@@ -99,7 +93,7 @@ export function LevelRequestButton({ customerId, level }: { customerId: string; 
           onFinish={(v) => submit.mutate(v)}
         >
           <Form.Item label={t("levelRequest.current")}>
-            <Tag data-testid="level-request-current">{LEVELS.includes(level as CustomerLevel) ? name(level as CustomerLevel) : level}</Tag>
+            <Tag data-testid="level-request-current">{name(level)}</Tag>
           </Form.Item>
           <Form.Item name="to_level" label={t("levelRequest.toLevel")} rules={[{ required: true }]}>
             <Select options={choices.map((l) => ({ value: l, label: name(l) }))} data-testid="level-request-to" />

@@ -1,0 +1,170 @@
+// Approvals scenario (issue 5).
+//   Set-up through the API, as the admin: a sales zone, a team managed by a sales manager, a rep
+//   in it; the rep creates two customers. Then in the SPA: the rep asks for KA on the first
+//   customer from its page; the manager finds it in the approval inbox (badge, pending tab),
+//   opens it — the change normal → KA and the steps are shown — and approves; the customer is KA.
+//   The rep asks for KA on the second customer; the manager rejects it with a reason; the level
+//   stays normal, and the rep's submitted tab shows the request rejected with that reason.
+import { assert, scenario, step as harnessStep } from "./harness.mjs";
+import { BASE_URL, byTestId, launchBrowser, login, newSession, pickOption, submitModal, waitForApi } from "./lib.mjs";
+
+scenario("approvals");
+
+const ADMIN_USER = process.env.ADMIN_USERNAME || "admin";
+const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD || "";
+const run = Date.now().toString(36);
+const PASSWORD = `E2e-${run}-Pw!9`;
+const manager = { username: `e2e_appr_mgr_${run}`, display: `E2E审批经理-${run}` };
+const rep = { username: `e2e_appr_rep_${run}`, display: `E2E审批销售-${run}` };
+const first = `E2E审批客户甲-${run}`;
+const second = `E2E审批客户乙-${run}`;
+const REJECTION = `采购额未达到 KA 标准-${run}`;
+
+let browser;
+let repToken;
+const ids = {};
+const pages = [];
+let repPage;
+let managerPage;
+
+function step(name, fn) {
+  harnessStep(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      for (const [i, p] of pages.entries()) {
+        if (!p.isClosed()) await p.screenshot({ path: `e2e/artifacts/approvals-${i}-${Date.now()}.png`, fullPage: true }).catch(() => undefined);
+      }
+      throw e;
+    }
+  });
+}
+
+async function tokenFor(username, password) {
+  const res = await fetch(`${BASE_URL}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username, password }),
+  });
+  assert(res.ok, `token for ${username}: ${res.status}`);
+  return (await res.json()).access_token;
+}
+
+async function apiCall(token, method, path, body) {
+  const res = await fetch(`${BASE_URL}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function open(username) {
+  const page = await newSession(browser);
+  pages.push(page);
+  await login(page, username, PASSWORD);
+  return page;
+}
+
+async function customerLevel(page, customerId) {
+  const loaded = waitForApi(page, `/api/v1/customers/${customerId}`);
+  await page.goto(`/customers/${customerId}`);
+  assert((await loaded).ok(), "the customer page loaded");
+  const tag = byTestId(page, "customer-level");
+  await tag.waitFor();
+  return tag.getAttribute("data-level");
+}
+
+/** The rep asks for KA from the customer's page; returns the request id. */
+async function askForKa(customerId, reason) {
+  const loaded = waitForApi(repPage, `/api/v1/customers/${customerId}`);
+  await repPage.goto(`/customers/${customerId}`);
+  assert((await loaded).ok(), "the customer page loaded");
+  await byTestId(repPage, "level-request").click();
+  await pickOption(repPage, "level-request-to", "KA");
+  await byTestId(repPage, "level-request-reason").fill(reason);
+  const sent = waitForApi(repPage, `/api/v1/customers/${customerId}/level-requests`, [], "POST");
+  await submitModal(repPage, "level-request-ok");
+  const response = await sent;
+  assert(response.status() === 201, `the level request answered ${response.status()}`);
+  await byTestId(repPage, "level-request-pending").waitFor();
+  return (await response.json()).id;
+}
+
+/** The manager opens the request from the pending tab of the inbox. */
+async function openFromInbox(customerName) {
+  const listed = waitForApi(managerPage, "/api/v1/approvals", ["box=pending"]);
+  await byTestId(managerPage, "menu-approvals").click();
+  assert((await listed).ok(), "the inbox answered OK");
+  const row = managerPage.locator('[data-testid="approvals-table"] tr', { hasText: customerName });
+  await row.waitFor();
+  await row.locator('[data-testid="approval-link"]').click();
+  await byTestId(managerPage, "approval-detail").waitFor();
+}
+
+step("set up: a zone, a team managed by a sales manager, a rep with two customers", async () => {
+  assert(ADMIN_PASSWORD, "ADMIN_PASSWORD is not set");
+  const adminToken = await tokenFor(ADMIN_USER, ADMIN_PASSWORD);
+  const zone = await apiCall(adminToken, "POST", "/sales-zones", { name: `E2E审批战区-${run}`, code: `E2EA-${run}`.toUpperCase() });
+  const mgr = await apiCall(adminToken, "POST", "/users", { username: manager.username, display_name: manager.display, password: PASSWORD, roles: ["sales_manager"] });
+  const team = await apiCall(adminToken, "POST", "/teams", { name: `E2E审批团队-${run}`, zone_id: zone.id, manager_id: mgr.id });
+  await apiCall(adminToken, "POST", "/users", { username: rep.username, display_name: rep.display, password: PASSWORD, roles: ["sales_rep"], team_id: team.id });
+  repToken = await tokenFor(rep.username, PASSWORD);
+  for (const name of [first, second]) {
+    ids[name] = (await apiCall(repToken, "POST", "/customers", { kind: "enterprise", name, industry: "制造业" })).id;
+  }
+  browser = await launchBrowser();
+  repPage = await open(rep.username);
+  managerPage = await open(manager.username);
+});
+
+step("the rep asks for KA from the customer's page; the manager's inbox shows it waiting", async () => {
+  ids.firstRequest = await askForKa(ids[first], `年采购额超过 200 万-${run}`);
+  await managerPage.reload();
+  const badge = byTestId(managerPage, "menu-approvals-count");
+  await badge.waitFor();
+  assert(Number(await badge.getAttribute("data-count")) >= 1 || /\d/.test(await badge.innerText()), "the menu shows a pending count");
+  await openFromInbox(first);
+  const changes = await byTestId(managerPage, "approval-changes").innerText();
+  assert(changes.includes("KA"), `the change normal → KA is shown: ${changes}`);
+  await byTestId(managerPage, "approval-steps").waitFor();
+});
+
+step("the manager approves; the customer's level becomes KA", async () => {
+  await byTestId(managerPage, "approval-approve").click();
+  await byTestId(managerPage, "approval-comment").fill("同意升级");
+  const decided = waitForApi(managerPage, `/api/v1/approvals/${ids.firstRequest}/approve`, [], "POST");
+  await submitModal(managerPage, "approval-action-ok");
+  const response = await decided;
+  assert(response.ok(), `approve answered ${response.status()}`);
+  assert((await response.json()).status === "approved", "the request is approved");
+  await managerPage.locator('[data-testid="approval-status"]', { hasText: /通过|approved/i }).first().waitFor();
+  assert((await customerLevel(repPage, ids[first])) === "KA", "the customer is KA now");
+});
+
+step("a second request is rejected with a reason and nothing changes", async () => {
+  ids.secondRequest = await askForKa(ids[second], `计划扩大采购-${run}`);
+  await openFromInbox(second);
+  await byTestId(managerPage, "approval-reject").click();
+  await byTestId(managerPage, "approval-comment").fill(REJECTION);
+  const decided = waitForApi(managerPage, `/api/v1/approvals/${ids.secondRequest}/reject`, [], "POST");
+  await submitModal(managerPage, "approval-action-ok");
+  assert((await decided).ok(), "reject answered OK");
+  assert((await customerLevel(repPage, ids[second])) === "normal", "the level stays normal");
+  const detail = await apiCall(repToken, "GET", `/approvals/${ids.secondRequest}`);
+  assert(detail.status === "rejected" && detail.can_resubmit, `the rep may resubmit: ${detail.status}`);
+
+  const listed = waitForApi(repPage, "/api/v1/approvals", ["box=submitted"]);
+  await byTestId(repPage, "menu-approvals").click();
+  await byTestId(repPage, "approvals-tab-submitted").click();
+  assert((await listed).ok(), "the submitted tab answered OK");
+  const row = repPage.locator('[data-testid="approvals-table"] tr', { hasText: second });
+  await row.waitFor();
+  await row.locator('[data-testid="approval-link"]').click();
+  const timeline = byTestId(repPage, "approval-timeline");
+  await timeline.waitFor();
+  assert((await timeline.innerText()).includes(REJECTION), "the rejection reason is in the timeline");
+  await browser.close();
+});
