@@ -5,6 +5,9 @@
 //   opens it — the change normal → KA and the steps are shown — and approves; the customer is KA.
 //   The rep asks for KA on the second customer; the manager rejects it with a reason; the level
 //   stays normal, and the rep's submitted tab shows the request rejected with that reason.
+//   Last, the admin previews in Settings → Approval flows who would approve a sample request of
+//   this rep (a sample flow made for the run: the manager; the zone's director above 100 units,
+//   and this zone has none, so that step would wait in the admin queue); the flow is switched off.
 import { assert, scenario, step as harnessStep } from "./harness.mjs";
 import { BASE_URL, byTestId, launchBrowser, login, newSession, pickOption, submitModal, waitForApi } from "./lib.mjs";
 
@@ -22,6 +25,8 @@ const REJECTION = `采购额未达到 KA 标准-${run}`;
 
 let browser;
 let repToken;
+let adminToken;
+let sampleFlowId;
 const ids = {};
 const pages = [];
 let repPage;
@@ -106,7 +111,7 @@ async function openFromInbox(customerName) {
 
 step("set up: a zone, a team managed by a sales manager, a rep with two customers", async () => {
   assert(ADMIN_PASSWORD, "ADMIN_PASSWORD is not set");
-  const adminToken = await tokenFor(ADMIN_USER, ADMIN_PASSWORD);
+  adminToken = await tokenFor(ADMIN_USER, ADMIN_PASSWORD);
   const zone = await apiCall(adminToken, "POST", "/sales-zones", { name: `E2E审批战区-${run}`, code: `E2EA-${run}`.toUpperCase() });
   const mgr = await apiCall(adminToken, "POST", "/users", { username: manager.username, display_name: manager.display, password: PASSWORD, roles: ["sales_manager"] });
   const team = await apiCall(adminToken, "POST", "/teams", { name: `E2E审批团队-${run}`, zone_id: zone.id, manager_id: mgr.id });
@@ -166,5 +171,51 @@ step("a second request is rejected with a reason and nothing changes", async () 
   const timeline = byTestId(repPage, "approval-timeline");
   await timeline.waitFor();
   assert((await timeline.innerText()).includes(REJECTION), "the rejection reason is in the timeline");
-  await browser.close();
+});
+
+step("the admin previews who would approve a sample request of 500 units, then of 50", async () => {
+  const flow = await apiCall(adminToken, "POST", "/approval-flows", {
+    kind: "sample",
+    name: `E2E送样审批-${run}`,
+    priority: 900,
+    steps: [
+      { name: "经理", approvers: [{ kind: "manager" }] },
+      { name: "总监", approvers: [{ kind: "zone_role", role: "sales_director" }], conditions: [{ field: "quantity", op: "gt", value: "100" }] },
+    ],
+  });
+  sampleFlowId = flow.id;
+  const adminPage = await newSession(browser);
+  pages.push(adminPage);
+  await login(adminPage, ADMIN_USER, ADMIN_PASSWORD);
+  await byTestId(adminPage, "menu-approval-flows").click();
+  await adminPage.locator('[data-testid="approval-flow-name-cell"]', { hasText: flow.name }).waitFor();
+  await pickOption(adminPage, "approval-preview-applicant", rep.display, { search: rep.display });
+  await byTestId(adminPage, "approval-preview-quantity").fill("500");
+  const previewed = waitForApi(adminPage, "/api/v1/approval-flows/preview", [], "POST");
+  await byTestId(adminPage, "approval-preview-run").click();
+  assert((await previewed).ok(), "the preview answered OK");
+  assert((await byTestId(adminPage, "approval-preview-flow").innerText()).includes(flow.name), "the run's sample flow is chosen");
+  const approvers = await byTestId(adminPage, "approval-preview-step-0-approvers").innerText();
+  assert(approvers.includes(manager.display), `the rep's manager decides step 1: ${approvers}`);
+  await byTestId(adminPage, "approval-preview-step-1-admin-queue").waitFor();
+
+  await byTestId(adminPage, "approval-preview-quantity").fill("50");
+  const again = waitForApi(adminPage, "/api/v1/approval-flows/preview", [], "POST");
+  await byTestId(adminPage, "approval-preview-run").click();
+  assert((await again).ok(), "the second preview answered OK");
+  await byTestId(adminPage, "approval-preview-step-1-skipped").waitFor();
+});
+
+step("clean up: the run's sample flow is switched off", async () => {
+  if (sampleFlowId) {
+    const res = await fetch(`${BASE_URL}/api/v1/approval-flows/${sampleFlowId}`, { headers: { Authorization: `Bearer ${adminToken}` } });
+    const etag = res.headers.get("etag");
+    const off = await fetch(`${BASE_URL}/api/v1/approval-flows/${sampleFlowId}`, {
+      method: "PATCH",
+      headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json", "If-Match": etag },
+      body: JSON.stringify({ is_active: false }),
+    });
+    assert(off.ok, `switching the flow off answered ${off.status}`);
+  }
+  await browser?.close();
 });
