@@ -122,7 +122,12 @@ async def pending_for_subject(
 
 
 async def tasks(session: AsyncSession, request_id: uuid.UUID) -> list[ApprovalTask]:
-    stmt = select(_t).where(_t.request_id == request_id).order_by(_t.id)
+    stmt = (
+        select(_t)
+        .where(_t.request_id == request_id)
+        .order_by(_t.id)
+        .execution_options(populate_existing=True)  # tasks change by UPDATE statements
+    )
     return list((await session.scalars(stmt)).all())
 
 

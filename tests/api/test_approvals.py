@@ -213,7 +213,8 @@ async def test_any_of_one_decision_counts_all_of_every_approval_counts(client, f
     # 会签: one rejection rejects
     c3 = await factory.customer(rep)
     req = (await finance_request(client, rep, c3["id"])).json()
-    assert (await act(client, a, req["id"], "approve")).json()["status"] == "pending"
+    voted = (await act(client, a, req["id"], "approve")).json()
+    assert voted["status"] == "pending" and not voted["can_decide"]  # their vote is in; b still decides
     assert (await act(client, b, req["id"], "reject", {})).status_code == 422  # a reason is required
     r = await act(client, b, req["id"], "reject", {"comment": "账号与营业执照不符"})
     assert r.json()["status"] == "rejected"
