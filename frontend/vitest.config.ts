@@ -9,6 +9,9 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
-    testTimeout: 20000,
+    // antd dialogs and selects are slow in jsdom; two workers halve the wall time on the 2-core
+    // reference machine (vitest would use one there), and the timeout leaves room for the load
+    maxWorkers: 2,
+    testTimeout: 30000,
   },
 });
