@@ -115,6 +115,19 @@ class Outcome:
     closed_tasks: int = 0
 
 
+def _event_data(request: ApprovalRequest) -> dict[str, Any]:
+    """What approval.submitted / approved / rejected / withdrawn events carry."""
+    return {
+        "request_id": request.id,
+        "kind": request.kind,
+        "title": request.title,
+        "subject_type": request.subject_type,
+        "subject_id": request.subject_id,
+        "applicant_id": request.applicant_id,
+        "changes": request.changes,
+    }
+
+
 class _Engine:
     """Shared by the API service and the deadline sweep: persist a transition and bring tasks,
     timeline, notifications and events in line."""
@@ -299,15 +312,7 @@ class _Engine:
         emit(
             self.session,
             event,
-            {
-                "request_id": request.id,
-                "kind": request.kind,
-                "title": request.title,
-                "subject_type": request.subject_type,
-                "subject_id": request.subject_id,
-                "applicant_id": request.applicant_id,
-                "changes": request.changes,
-            },
+            _event_data(request),
             entity="approval_request",
             entity_id=request.id,
             actor_id=actor_id,
@@ -497,15 +502,7 @@ class ApprovalService:
         emit(
             self.session,
             "approval.submitted",
-            {
-                "request_id": request.id,
-                "kind": request.kind,
-                "title": request.title,
-                "subject_type": request.subject_type,
-                "subject_id": request.subject_id,
-                "applicant_id": request.applicant_id,
-                "changes": request.changes,
-            },
+            _event_data(request),
             entity="approval_request",
             entity_id=request.id,
             actor_id=self.actor.user_id,

@@ -9,7 +9,7 @@
 //   this rep (a sample flow made for the run: the manager; the zone's director above 100 units,
 //   and this zone has none, so that step would wait in the admin queue); the flow is switched off.
 import { assert, scenario, step as harnessStep } from "./harness.mjs";
-import { BASE_URL, byTestId, launchBrowser, login, newSession, pickOption, submitModal, waitForApi } from "./lib.mjs";
+import { BASE_URL, apiCall, byTestId, launchBrowser, login, newSession, pickOption, submitModal, tokenFor, waitForApi } from "./lib.mjs";
 
 scenario("approvals");
 
@@ -43,27 +43,6 @@ function step(name, fn) {
       throw e;
     }
   });
-}
-
-async function tokenFor(username, password) {
-  const res = await fetch(`${BASE_URL}/api/v1/auth/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username, password }),
-  });
-  assert(res.ok, `token for ${username}: ${res.status}`);
-  return (await res.json()).access_token;
-}
-
-async function apiCall(token, method, path, body) {
-  const res = await fetch(`${BASE_URL}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
 }
 
 async function open(username) {

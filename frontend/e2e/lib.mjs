@@ -1,5 +1,6 @@
 // Browser helpers for the e2e scenarios: playwright-core driving the system Chromium.
 import { chromium } from "playwright-core";
+import { assert } from "./harness.mjs";
 
 export const BASE_URL = (process.env.BASE_URL || "http://127.0.0.1:8000").replace(/\/$/, "");
 export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 15000);
@@ -109,4 +110,27 @@ export function makeUscc(seed) {
   const sum = [...body].reduce((s, ch, i) => s + charset.indexOf(ch) * weights[i], 0);
   const check = (31 - (sum % 31)) % 31;
   return body + charset[check];
+}
+
+/** An access token for a user (set-up steps call the API directly). */
+export async function tokenFor(username, password) {
+  const res = await fetch(`${BASE_URL}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username, password }),
+  });
+  assert(res.ok, `token for ${username}: ${res.status}`);
+  return (await res.json()).access_token;
+}
+
+/** One API call with a bearer token; asserts a 2xx and returns the JSON body (or null). */
+export async function apiCall(token, method, path, body) {
+  const res = await fetch(`${BASE_URL}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
 }

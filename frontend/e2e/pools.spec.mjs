@@ -8,7 +8,7 @@
 //   on the pool; the manager sees the previous owner, allocates 10 customers at random across the
 //   three reps and reads 4/3/3; the admin saves the pool rules (restored afterwards).
 import { assert, scenario, step as harnessStep } from "./harness.mjs";
-import { BASE_URL, byTestId, inputOf, launchBrowser, login, newSession, openMenu, pickOption, waitForApi } from "./lib.mjs";
+import { apiCall, byTestId, inputOf, launchBrowser, login, newSession, openMenu, pickOption, tokenFor, waitForApi } from "./lib.mjs";
 
 scenario("pools");
 
@@ -44,27 +44,6 @@ function step(name, fn) {
       throw e;
     }
   });
-}
-
-async function tokenFor(username, password) {
-  const res = await fetch(`${BASE_URL}/api/v1/auth/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username, password }),
-  });
-  assert(res.ok, `token for ${username}: ${res.status}`);
-  return (await res.json()).access_token;
-}
-
-async function apiCall(token, method, path, body) {
-  const res = await fetch(`${BASE_URL}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
 }
 
 async function open(username, password = PASSWORD) {
