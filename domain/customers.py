@@ -44,6 +44,7 @@ class CompanySize(StrEnum):
 
 class DecisionRole(StrEnum):
     DECISION_MAKER = "decision_maker"
+    CHAMPION = "champion"  # 支持者 / 内线: argues our case inside the customer
     INFLUENCER = "influencer"
     USER = "user"
     GATEKEEPER = "gatekeeper"

@@ -418,7 +418,7 @@ class Contact(Versioned, Base):
 
 
 class FollowUp(Versioned, Base):
-    """跟进记录. Attached to a customer now; lead/opportunity links arrive with their issues."""
+    """跟进记录: on a customer, and optionally about one of its opportunities."""
 
     __tablename__ = "follow_ups"
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -432,9 +432,22 @@ class FollowUp(Versioned, Base):
     next_step: Mapped[str | None] = mapped_column(String(500))
     next_follow_up_on: Mapped[date | None] = mapped_column(Date)
     author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # the opportunity it was about (a visit, a call…), if any: shown on both timelines
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
-    __table_args__ = (Index("ix_follow_ups_customer_happened", "customer_id", "happened_at", "id"),)
+    __table_args__ = (
+        Index("ix_follow_ups_customer_happened", "customer_id", "happened_at", "id"),
+        Index(
+            "ix_follow_ups_opportunity",
+            "opportunity_id",
+            "happened_at",
+            "id",
+            postgresql_where=text("opportunity_id IS NOT NULL"),
+        ),
+    )
 
 
 class TagCategory(Base):
@@ -702,6 +715,398 @@ class Notification(Base):
         Index("ix_notifications_user", "user_id", "created_at", "id"),
         Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
         Index("ix_notifications_pending", "created_at", postgresql_where=text("dispatched_at IS NULL")),
+    )
+
+
+# --- opportunities and the pipeline (issue 6) -----------------------------------------------
+
+
+class BusinessLine(Versioned, Base):
+    """业务线 / 销售流程: a stage set of its own (seed 000: "1-3-5-7-10", the complex-sale line)."""
+
+    __tablename__ = "business_lines"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    position: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
+    # grade thresholds (seed 000): {"A": "1000000", "B": "200000"}; below B → C
+    grade_thresholds: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (Index("uq_business_lines_default", "is_default", unique=True, postgresql_where=text("is_default")),)
+
+
+class PipelineStage(Base):
+    """One stage of a business line. `kind` open | won | lost (the end states); `win_rate` a
+    percentage (0–100, Decimal); `exit_criteria` what must hold before an opportunity leaves it
+    (domain.opportunities.ExitCriteria as JSON); `protects_customer`: an opportunity here keeps
+    its customer out of recycling (a late stage, seed 004)."""
+
+    __tablename__ = "pipeline_stages"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    business_line_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("business_lines.id", ondelete="CASCADE"), nullable=False
+    )
+    code: Mapped[str] = mapped_column(String(40), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    position: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False, server_default="open")
+    win_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False)
+    forecast_category: Mapped[str] = mapped_column(String(12), nullable=False, server_default="pipeline")
+    exit_criteria: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    protects_customer: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    __table_args__ = (
+        UniqueConstraint("business_line_id", "code", name="uq_pipeline_stages_line_code"),
+        CheckConstraint("kind IN ('open', 'won', 'lost')", name="kind"),
+        CheckConstraint("win_rate >= 0 AND win_rate <= 100", name="win_rate"),
+        CheckConstraint(
+            "forecast_category IN ('pipeline', 'best_case', 'commit', 'closed', 'omitted')", name="forecast_category"
+        ),
+        Index("ix_pipeline_stages_line", "business_line_id", "position"),
+    )
+
+
+class Competitor(Base):
+    """竞争对手: one row per competing company (the loss board counts losses per competitor)."""
+
+    __tablename__ = "competitors"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)  # normalised name
+    website: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class Opportunity(Versioned, Base):
+    """商机. Owner, zone and team are set by services (creation, routing, reassignment), never by
+    the client; `status` follows the stage's kind; `furthest_position` is the furthest stage
+    position reached (the funnel's conversion counts it)."""
+
+    __tablename__ = "opportunities"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+    business_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business_lines.id"), nullable=False)
+    stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pipeline_stages.id"), nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, server_default="open")
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False, server_default="0")
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, server_default="CNY")
+    expected_close_date: Mapped[date | None] = mapped_column(Date)
+    # products of interest (意向产品) until products exist: [{"name", "quantity", "notes"}]
+    products: Mapped[list[Any]] = mapped_column(JSONB, nullable=False, server_default="[]")
+    product: Mapped[str | None] = mapped_column(String(100))  # the main product (registration conflicts)
+    source: Mapped[str] = mapped_column(String(16), nullable=False, server_default="manual")
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    grade: Mapped[str | None] = mapped_column(String(8))
+    priority: Mapped[str] = mapped_column(String(8), nullable=False, server_default="normal")  # key | normal
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    zone_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales_zones.id"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    # where an unowned (registered, unroutable) opportunity waits: the zone leader's queue
+    queue: Mapped[str | None] = mapped_column(String(8))
+    routing_trace: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    next_step: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    # special opportunities (key customer, multi-party bidding, cross-zone) wait for approval
+    special_kind: Mapped[str | None] = mapped_column(String(24))
+    approval_status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="none")
+    # registration (商机报备): an open opportunity for the same customer and product already exists
+    conflict_with_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("opportunities.id", ondelete="SET NULL"))
+    conflict_status: Mapped[str | None] = mapped_column(String(10))  # open | accepted | merged | rejected
+    # the checklist items ticked: {"<stage code>": {"<item>": {"by": uuid, "at": iso}}}
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    stage_entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    furthest_position: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
+    # the end: won (deal data) or lost (reason, the competitor who won)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    won_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    won_on: Mapped[date | None] = mapped_column(Date)
+    contract_number: Mapped[str | None] = mapped_column(String(60))
+    lost_reason: Mapped[str | None] = mapped_column(String(40))
+    lost_note: Mapped[str | None] = mapped_column(String(1000))
+    lost_to_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("competitors.id"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'won', 'lost')", name="status"),
+        CheckConstraint("source IN ('lead', 'registration', 'import', 'manual')", name="source"),
+        CheckConstraint("approval_status IN ('none', 'pending', 'approved', 'rejected')", name="approval_status"),
+        CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("queue IN ('leader')", name="queue"),
+        Index("ix_opportunities_owner", "owner_id", "status", "business_line_id", "updated_at", "id"),
+        Index("ix_opportunities_zone", "zone_id", "status", "business_line_id", "updated_at", "id"),
+        Index("ix_opportunities_team", "team_id", "status", "updated_at"),
+        Index("ix_opportunities_customer", "customer_id", "status"),
+        Index("ix_opportunities_updated", "updated_at", "id"),
+        Index("ix_opportunities_created", "created_at", "id"),
+        Index("ix_opportunities_close", "expected_close_date", "id"),
+        Index("ix_opportunities_closed", "status", "closed_at"),
+        Index("ix_opportunities_stage", "stage_id", "status"),
+        # the funnel: one index-only pass per business line over the columns it sums
+        Index(
+            "ix_opportunities_funnel",
+            "business_line_id",
+            "stage_id",
+            "status",
+            postgresql_include=["amount", "currency", "furthest_position", "owner_id", "zone_id", "created_at"],
+        ),
+        Index("ix_opportunities_queue", "zone_id", "created_at", postgresql_where=text("queue IS NOT NULL")),
+        Index("ix_opportunities_conflict", "conflict_with_id", postgresql_where=text("conflict_with_id IS NOT NULL")),
+        Index("ix_opportunities_lost_to", "lost_to_id", postgresql_where=text("lost_to_id IS NOT NULL")),
+        Index("ix_opportunities_lead", "lead_id", postgresql_where=text("lead_id IS NOT NULL")),
+    )
+
+
+class OpportunityMember(Base):
+    """跨部门商机团队 (seed 002): members see the opportunity (and each other's phone and e-mail)."""
+
+    __tablename__ = "opportunity_members"
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)  # sales | presales | marketing | service | other
+    note: Mapped[str | None] = mapped_column(String(200))
+    added_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = _created()
+    __table_args__ = (Index("ix_opportunity_members_user", "user_id", "opportunity_id"),)
+
+
+class OpportunityStageChange(Base):
+    """Stage history: who moved it, when, from where, and how long it sat in the stage it left.
+    Owner, zone, team and line are the opportunity's at the move (analytics filter on them)."""
+
+    __tablename__ = "opportunity_stage_changes"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
+    )
+    business_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business_lines.id"), nullable=False)
+    from_stage_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pipeline_stages.id"))
+    to_stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pipeline_stages.id"), nullable=False)
+    seconds_in_from: Mapped[int | None] = mapped_column(BigInteger)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    zone_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sales_zones.id"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    moved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    moved_at: Mapped[datetime] = _created()
+    note: Mapped[str | None] = mapped_column(String(1000))
+    __table_args__ = (
+        Index("ix_opportunity_stage_changes_opp", "opportunity_id", "id"),
+        Index("ix_opportunity_stage_changes_line", "business_line_id", "moved_at"),
+    )
+
+
+class OpportunityAssignment(Base):
+    """转派 history: each change of owner with its reason (creation and routing included)."""
+
+    __tablename__ = "opportunity_assignments"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
+    )
+    from_owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    to_owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = _created()
+    __table_args__ = (Index("ix_opportunity_assignments_opp", "opportunity_id", "id"),)
+
+
+class OpportunityContact(Base):
+    """决策链: a customer contact's part in this deal (copied from the customer's contacts when the
+    opportunity is created, then kept per opportunity)."""
+
+    __tablename__ = "opportunity_contacts"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
+    )
+    contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False)
+    role: Mapped[str | None] = mapped_column(String(20))  # domain.customers.DecisionRole
+    attitude: Mapped[str | None] = mapped_column(String(12))  # supporter | neutral | opponent
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)  # 1–5
+    influence: Mapped[str | None] = mapped_column(String(8))  # high | medium | low
+    covered_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    last_touch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notes: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        UniqueConstraint("opportunity_id", "contact_id", name="uq_opportunity_contacts_pair"),
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),
+        Index("ix_opportunity_contacts_contact", "contact_id"),
+    )
+
+
+class OpportunityCompetitor(Base):
+    """A competitor bidding on this opportunity: their product, strengths, relationship with the
+    customer, their quote, and where they stand."""
+
+    __tablename__ = "opportunity_competitors"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
+    )
+    competitor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("competitors.id"), nullable=False)
+    product: Mapped[str | None] = mapped_column(String(200))
+    strengths: Mapped[str | None] = mapped_column(String(1000))
+    weaknesses: Mapped[str | None] = mapped_column(String(1000))
+    relationship: Mapped[str | None] = mapped_column(String(12))  # close | normal | weak | unknown
+    quote_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    quote_currency: Mapped[str] = mapped_column(String(3), nullable=False, server_default="CNY")
+    status: Mapped[str] = mapped_column(String(12), nullable=False, server_default="active")
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        UniqueConstraint("opportunity_id", "competitor_id", name="uq_opportunity_competitors_pair"),
+        CheckConstraint("status IN ('active', 'eliminated', 'won', 'lost')", name="status"),
+        Index("ix_opportunity_competitors_competitor", "competitor_id"),
+    )
+
+
+class OpportunityRequirement(Versioned, Base):
+    """需求跟进 (seed 002): an itemised customer need, assigned to a team member, confirmed with the
+    customer and answered."""
+
+    __tablename__ = "opportunity_requirements"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    detail: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(8), nullable=False, server_default="medium")
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="open")
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'confirmed', 'responded', 'closed')", name="status"),
+        CheckConstraint("priority IN ('high', 'medium', 'low')", name="priority"),
+        Index("ix_opportunity_requirements_opp", "opportunity_id", "created_at"),
+        Index("ix_opportunity_requirements_assignee", "assignee_id", "status"),
+    )
+
+
+class OpportunityDocument(Base):
+    """Solution documents (方案) with versions: each upload of a document is a new row with the
+    next version number of its `document_id`; the bytes live in file storage under `storage_key`."""
+
+    __tablename__ = "opportunity_documents"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    document_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # solution | proposal | technical | quote | other
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    version_number: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    storage_key: Mapped[str] = mapped_column(String(300), nullable=False)
+    note: Mapped[str | None] = mapped_column(String(500))
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("document_id", "version_number", name="uq_opportunity_documents_version"),
+        Index("ix_opportunity_documents_opp", "opportunity_id", "kind", "uploaded_at"),
+    )
+
+
+class SampleRequest(Base):
+    """送样 / POC (seed 002): approved through the `sample` flow, tiered by quantity."""
+
+    __tablename__ = "sample_requests"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    opportunity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(8), nullable=False, server_default="sample")  # sample | poc
+    product: Mapped[str] = mapped_column(String(200), nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(1000), nullable=False)
+    ship_to: Mapped[str | None] = mapped_column(String(300))
+    needed_by: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    approval_request_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("approval_requests.id", ondelete="SET NULL")
+    )
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn', 'shipped')", name="status"),
+        Index("ix_sample_requests_opp", "opportunity_id", "created_at"),
+    )
+
+
+class Task(Base):
+    """A to-do for one user: join a colleague's visit, answer a requirement… (notified when made)."""
+
+    __tablename__ = "tasks"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    assignee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # join_visit | requirement | other
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    detail: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(8), nullable=False, server_default="open")
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    follow_up_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("follow_ups.id", ondelete="SET NULL"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done', 'declined')", name="status"),
+        Index("ix_tasks_assignee", "assignee_id", "status", "due_at"),
+        Index("ix_tasks_opportunity", "opportunity_id", postgresql_where=text("opportunity_id IS NOT NULL")),
+    )
+
+
+class SalesTarget(Versioned, Base):
+    """销售目标: a month's target for a rep, a team or a zone (set by their managers)."""
+
+    __tablename__ = "sales_targets"
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    scope_type: Mapped[str] = mapped_column(String(8), nullable=False)  # user | team | zone
+    scope_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    month: Mapped[date] = mapped_column(Date, nullable=False)  # the first day of the month
+    business_line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_lines.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, server_default="CNY")
+    set_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    __table_args__ = (
+        CheckConstraint("scope_type IN ('user', 'team', 'zone')", name="scope_type"),
+        CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("extract(day from month) = 1", name="month"),
+        Index(
+            "uq_sales_targets_scope_month",
+            "scope_type",
+            "scope_id",
+            "month",
+            text("coalesce(business_line_id, '00000000-0000-0000-0000-000000000000'::uuid)"),
+            unique=True,
+        ),
+        Index("ix_sales_targets_month", "month", "scope_type"),
     )
 
 

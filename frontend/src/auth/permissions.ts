@@ -20,9 +20,13 @@ export type Resource =
   | "pool"
   | "webhook"
   | "approval_flow"
-  | "approval";
+  | "approval"
+  | "opportunity"
+  | "business_line"
+  | "sales_target"
+  | "task";
 
-export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch" | "claim" | "import" | "allocate";
+export type Action = "read" | "create" | "update" | "delete" | "export" | "manage" | "dispatch" | "claim" | "import" | "allocate" | "move" | "reassign";
 
 /** True when the user's roles grant `action` on `resource` at any data scope. */
 export function can(perms: Permissions | undefined | null, resource: Resource, action: Action): boolean {

@@ -1,5 +1,12 @@
 /** UI strings. zh-CN is the source (and default); en must have every key. */
+import { businessLinesEn, businessLinesZhCN } from "./messages.businessLines";
+import { opportunitiesEn, opportunitiesZhCN } from "./messages.opportunities";
+import { pipelineEn, pipelineZhCN } from "./messages.pipeline";
+
 export const zhCN = {
+  ...opportunitiesZhCN,
+  ...pipelineZhCN,
+  ...businessLinesZhCN,
   "app.title": "L2C 销售管理",
   "common.ok": "确定",
   "common.cancel": "取消",
@@ -1282,6 +1289,9 @@ export const zhCN = {
 export type MessageKey = keyof typeof zhCN;
 
 export const en: Record<MessageKey, string> = {
+  ...opportunitiesEn,
+  ...pipelineEn,
+  ...businessLinesEn,
   "app.title": "L2C Sales CRM",
   "common.ok": "OK",
   "common.cancel": "Cancel",

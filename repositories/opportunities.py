@@ -1,0 +1,288 @@
+"""Opportunities: who sees which (the owner's management scope plus the opportunity team), the
+list and the kanban, and the facts the stage rules and the detail page read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.scope import DataScope, ScopeLevel
+from repositories.models import (
+    Customer,
+    FollowUp,
+    Opportunity,
+    OpportunityAssignment,
+    OpportunityContact,
+    OpportunityDocument,
+    OpportunityMember,
+    OpportunityStageChange,
+    PipelineStage,
+    User,
+)
+from repositories.pagination import keyset, page
+from repositories.scope import visible_to
+
+
+def member_of(user_id: uuid.UUID, opportunity_col: Any = Opportunity.id) -> ColumnElement[bool]:
+    return exists(
+        select(OpportunityMember.opportunity_id).where(
+            OpportunityMember.opportunity_id == opportunity_col, OpportunityMember.user_id == user_id
+        )
+    )
+
+
+def visible(scope: DataScope) -> ColumnElement[bool]:
+    """The owner's management scope (own / team / zone / all) or the opportunity team (seed 002:
+    跨部门商机团队 — a member sees the opportunity whatever their scope)."""
+    if scope.level is ScopeLevel.ALL:
+        return true()
+    if scope.level is ScopeLevel.NONE or scope.user_id is None:
+        return false()
+    return or_(visible_to(scope, Opportunity.owner_id, Opportunity.zone_id), member_of(scope.user_id))
+
+
+async def get_visible(
+    session: AsyncSession, opportunity_id: uuid.UUID, scope: DataScope, *, lock: bool = False
+) -> Opportunity | None:
+    stmt = select(Opportunity).where(Opportunity.id == opportunity_id, visible(scope))
+    if lock:
+        stmt = stmt.with_for_update(of=Opportunity)
+    return await session.scalar(stmt)
+
+
+async def is_member(session: AsyncSession, opportunity_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    OpportunityMember.opportunity_id == opportunity_id, OpportunityMember.user_id == user_id
+                )
+            )
+        )
+    )
+
+
+async def open_for(
+    session: AsyncSession, customer_id: uuid.UUID, product: str | None, exclude: uuid.UUID | None = None
+) -> Opportunity | None:
+    """An open opportunity of the customer for the same product (registration conflicts); with
+    no product, any open one of the customer."""
+    stmt = select(Opportunity).where(Opportunity.customer_id == customer_id, Opportunity.status == "open")
+    if product:
+        stmt = stmt.where(func.lower(Opportunity.product) == product.strip().lower())
+    if exclude is not None:
+        stmt = stmt.where(Opportunity.id != exclude)
+    return await session.scalar(stmt.order_by(Opportunity.created_at).limit(1))
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    business_line_id: uuid.UUID | None = None
+    stage_id: uuid.UUID | None = None
+    status: str | None = None
+    owner_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    zone_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    grade: str | None = None
+    source: str | None = None
+    q: str | None = None
+    close_from: date | None = None
+    close_to: date | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    amount_min: Any = None
+    amount_max: Any = None
+    queue: bool | None = None  # only the zone leader's queue
+    conflict: bool | None = None  # only registrations flagged as conflicts
+    mine: bool = False  # owned by me or on my team
+
+
+_SORTS = {
+    "updated_at": (Opportunity.updated_at, False),
+    "created_at": (Opportunity.created_at, False),
+    "amount": (Opportunity.amount, False),
+    "expected_close_date": (Opportunity.expected_close_date, True),
+    "name": (Opportunity.name, False),
+}
+
+
+def filtered(scope: DataScope, f: Filters, me: uuid.UUID) -> Select[Any]:
+    stmt = select(Opportunity).where(visible(scope))
+    if f.business_line_id:
+        stmt = stmt.where(Opportunity.business_line_id == f.business_line_id)
+    if f.stage_id:
+        stmt = stmt.where(Opportunity.stage_id == f.stage_id)
+    if f.status:
+        stmt = stmt.where(Opportunity.status == f.status)
+    if f.owner_id:
+        stmt = stmt.where(Opportunity.owner_id == f.owner_id)
+    if f.team_id:
+        stmt = stmt.where(Opportunity.team_id == f.team_id)
+    if f.zone_id:
+        stmt = stmt.where(Opportunity.zone_id == f.zone_id)
+    if f.customer_id:
+        stmt = stmt.where(Opportunity.customer_id == f.customer_id)
+    if f.grade:
+        stmt = stmt.where(Opportunity.grade == f.grade)
+    if f.source:
+        stmt = stmt.where(Opportunity.source == f.source)
+    if f.close_from:
+        stmt = stmt.where(Opportunity.expected_close_date >= f.close_from)
+    if f.close_to:
+        stmt = stmt.where(Opportunity.expected_close_date <= f.close_to)
+    if f.created_from:
+        stmt = stmt.where(Opportunity.created_at >= f.created_from)
+    if f.created_to:
+        stmt = stmt.where(Opportunity.created_at < f.created_to)
+    if f.amount_min is not None:
+        stmt = stmt.where(Opportunity.amount >= f.amount_min)
+    if f.amount_max is not None:
+        stmt = stmt.where(Opportunity.amount <= f.amount_max)
+    if f.queue:
+        stmt = stmt.where(Opportunity.queue.is_not(None))
+    if f.conflict:
+        stmt = stmt.where(Opportunity.conflict_with_id.is_not(None), Opportunity.conflict_status == "open")
+    if f.mine:
+        stmt = stmt.where(or_(Opportunity.owner_id == me, member_of(me)))
+    if f.q:
+        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                Opportunity.name.ilike(pattern),
+                Opportunity.customer_id.in_(select(Customer.id).where(Customer.name.ilike(pattern)).limit(500)),
+            )
+        )
+    return stmt
+
+
+async def list_page(
+    session: AsyncSession,
+    scope: DataScope,
+    f: Filters,
+    me: uuid.UUID,
+    sort: str,
+    descending: bool,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Opportunity], str | None]:
+    col, nullable = _SORTS[sort]
+    stmt = keyset(filtered(scope, f, me), col, Opportunity.id, descending, cursor, limit, nullable)
+    rows = list(await session.scalars(stmt))
+    return page(rows, limit, lambda o: getattr(o, sort), lambda o: o.id)
+
+
+async def board(
+    session: AsyncSession, scope: DataScope, f: Filters, me: uuid.UUID, per_stage: int
+) -> tuple[list[Opportunity], dict[uuid.UUID, tuple[int, Any]]]:
+    """The kanban: the newest `per_stage` cards of each stage, and each stage's count and amount,
+    in two statements (a window over the scoped, filtered rows; a grouped count)."""
+    base = filtered(scope, f, me).subquery()
+    ranked = select(
+        base.c.id,
+        func.row_number().over(partition_by=base.c.stage_id, order_by=(base.c.updated_at.desc(), base.c.id)).label(
+            "n"
+        ),
+    ).subquery()
+    cards = list(
+        await session.scalars(
+            select(Opportunity)
+            .join(ranked, ranked.c.id == Opportunity.id)
+            .where(ranked.c.n <= per_stage)
+            .order_by(Opportunity.updated_at.desc(), Opportunity.id)
+        )
+    )
+    totals = {
+        row.stage_id: (row.count, row.amount)
+        for row in await session.execute(
+            select(base.c.stage_id, func.count().label("count"), func.coalesce(func.sum(base.c.amount), 0).label("amount"))
+            .group_by(base.c.stage_id)
+        )
+    }
+    return cards, totals
+
+
+# --- what the pages and the rules read -------------------------------------------------------
+
+
+async def names(session: AsyncSession, opportunities: Sequence[Opportunity]) -> dict[str, dict[uuid.UUID, str]]:
+    """Customer and user names for a page of opportunities, in two statements."""
+    customers = {o.customer_id for o in opportunities}
+    users = {u for o in opportunities for u in (o.owner_id,) if u}
+    out: dict[str, dict[uuid.UUID, str]] = {"customer": {}, "user": {}}
+    if customers:
+        out["customer"] = dict((await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customers)))).tuples().all())
+    if users:
+        out["user"] = dict((await session.execute(select(User.id, User.display_name).where(User.id.in_(users)))).tuples().all())
+    return out
+
+
+async def chain_roles(session: AsyncSession, opportunity_id: uuid.UUID) -> list[str | None]:
+    return list(
+        await session.scalars(select(OpportunityContact.role).where(OpportunityContact.opportunity_id == opportunity_id))
+    )
+
+
+async def document_kinds(session: AsyncSession, opportunity_id: uuid.UUID) -> frozenset[str]:
+    return frozenset(
+        await session.scalars(
+            select(OpportunityDocument.kind).where(OpportunityDocument.opportunity_id == opportunity_id).distinct()
+        )
+    )
+
+
+async def stage_history(session: AsyncSession, opportunity_id: uuid.UUID) -> list[OpportunityStageChange]:
+    return list(
+        await session.scalars(
+            select(OpportunityStageChange)
+            .where(OpportunityStageChange.opportunity_id == opportunity_id)
+            .order_by(OpportunityStageChange.id)
+        )
+    )
+
+
+async def assignments(session: AsyncSession, opportunity_id: uuid.UUID) -> list[OpportunityAssignment]:
+    return list(
+        await session.scalars(
+            select(OpportunityAssignment)
+            .where(OpportunityAssignment.opportunity_id == opportunity_id)
+            .order_by(OpportunityAssignment.id)
+        )
+    )
+
+
+async def stage(session: AsyncSession, stage_id: uuid.UUID) -> PipelineStage | None:
+    return await session.get(PipelineStage, stage_id)
+
+
+async def touch(session: AsyncSession, opportunity_id: uuid.UUID) -> None:
+    """A change under the opportunity (a member, a document…) moves it up the lists."""
+    await session.execute(
+        update(Opportunity).where(Opportunity.id == opportunity_id).values(updated_at=func.now()).execution_options(
+            synchronize_session=False
+        )
+    )
+
+
+async def follow_ups(
+    session: AsyncSession, opportunity_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[FollowUp], str | None]:
+    stmt = keyset(
+        select(FollowUp).where(FollowUp.opportunity_id == opportunity_id),
+        FollowUp.happened_at,
+        FollowUp.id,
+        True,
+        cursor,
+        limit,
+    )
+    rows = list(await session.scalars(stmt))
+    return page(rows, limit, lambda r: r.happened_at, lambda r: r.id)
