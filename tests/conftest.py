@@ -37,6 +37,8 @@ SEEDED = (
     "message_channels",
     "approval_flows",  # the shipped flows (level change, financial information)
     "approval_flow_versions",
+    "business_lines",  # the shipped lines (1-3-5-7-10, complex sale) and their stages
+    "pipeline_stages",
 )
 KEEP = {"regions", "alembic_version", *SEEDED}
 
