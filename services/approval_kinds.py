@@ -22,7 +22,8 @@ from domain.approvals import Facts, RequestKind
 from domain.customers import FINANCE_FIELDS, is_upgrade, level_change_error
 from domain.errors import FieldError
 from repositories import customer_levels as levels_repo
-from repositories.models import ApprovalRequest, Customer
+from repositories.models import ApprovalRequest, Customer, Opportunity, SampleRequest
+from services.notifications import notify
 from services.outbox import emit
 
 
@@ -53,6 +54,10 @@ class KindHandler(Protocol):
         """The request ended (approved, rejected or withdrawn)."""
         ...
 
+    async def ended(self, session: AsyncSession, request: ApprovalRequest) -> None:
+        """The request ended without approval (rejected or withdrawn): undo what waiting held."""
+        ...
+
 
 LEVEL_NAMES = {"normal": "普通客户", "KA": "KA", "SKA": "SKA"}
 
@@ -73,6 +78,9 @@ class _CustomerChange:
 
     def closed(self, session: AsyncSession, request: ApprovalRequest, actor_id: uuid.UUID | None) -> None:
         return None
+
+    async def ended(self, session: AsyncSession, request: ApprovalRequest) -> None:
+        return None  # nothing was held: the customer keeps its values
 
 
 class LevelChange(_CustomerChange):
@@ -153,9 +161,78 @@ class FinanceChange(_CustomerChange):
         )
 
 
+class SpecialOpportunity:
+    """特殊商机 (seed 001): a key-customer, multi-party-bidding or cross-zone opportunity waits for
+    approval before it may move on; approval lets it proceed, rejection keeps it stopped."""
+
+    kind = RequestKind.SPECIAL_OPPORTUNITY.value
+
+    async def apply(self, session: AsyncSession, request: ApprovalRequest) -> None:
+        opp = await session.get(Opportunity, request.subject_id, with_for_update=True)
+        if opp is not None:
+            opp.approval_status = "approved"
+            await session.flush()
+
+    def closed(self, session: AsyncSession, request: ApprovalRequest, actor_id: uuid.UUID | None) -> None:
+        emit(
+            session,
+            "opportunity.special_decided",
+            {"request_id": request.id, "opportunity_id": request.subject_id, "status": request.status},
+            entity="opportunity",
+            entity_id=request.subject_id,
+            actor_id=actor_id,
+        )
+
+    async def ended(self, session: AsyncSession, request: ApprovalRequest) -> None:
+        """Rejected or withdrawn: the opportunity stays stopped until a new request is approved."""
+        opp = await session.get(Opportunity, request.subject_id, with_for_update=True)
+        if opp is not None and opp.approval_status == "pending":
+            opp.approval_status = "rejected" if request.status == "rejected" else "none"
+            await session.flush()
+
+
+class Sample:
+    """送样 / POC (seed 002), tiered by quantity in the flow: approval lets the sample ship."""
+
+    kind = RequestKind.SAMPLE.value
+
+    async def apply(self, session: AsyncSession, request: ApprovalRequest) -> None:
+        sample = await session.get(SampleRequest, request.subject_id, with_for_update=True)
+        if sample is not None and sample.status == "pending":
+            sample.status = "approved"
+            await session.flush()
+
+    def closed(self, session: AsyncSession, request: ApprovalRequest, actor_id: uuid.UUID | None) -> None:
+        emit(
+            session,
+            "sample.decided",
+            {"request_id": request.id, "sample_id": request.subject_id, "status": request.status},
+            entity="sample_request",
+            entity_id=request.subject_id,
+            actor_id=actor_id,
+        )
+
+    async def ended(self, session: AsyncSession, request: ApprovalRequest) -> None:
+        sample = await session.get(SampleRequest, request.subject_id, with_for_update=True)
+        if sample is not None and sample.status == "pending":
+            sample.status = request.status  # rejected | withdrawn
+            await session.flush()
+            if sample.requested_by is not None:
+                notify(
+                    session,
+                    sample.requested_by,
+                    "sample_decided",
+                    f"送样申请未通过 / Sample request {request.status}: {sample.product} × {sample.quantity}",
+                    entity="opportunity",
+                    entity_id=sample.opportunity_id,
+                )
+
+
 LEVEL = LevelChange()
 FINANCE = FinanceChange()
-HANDLERS: dict[str, KindHandler] = {h.kind: h for h in (LEVEL, FINANCE)}
+SPECIAL = SpecialOpportunity()
+SAMPLE = Sample()
+HANDLERS: dict[str, KindHandler] = {h.kind: h for h in (LEVEL, FINANCE, SPECIAL, SAMPLE)}
 # the customer fields each kind covers: locked for direct edits while a request is pending
 CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {LEVEL.kind: ("level",), FINANCE.kind: FINANCE_FIELDS}
 # customer field → the kinds of request whose pending requests lock it

@@ -302,6 +302,8 @@ class _Engine:
             if handler is not None:
                 await handler.apply(self.session, request)
             repo.add_event(self.session, request.id, "applied", actor_id=None, at=now, round_=state.round)
+        elif handler is not None:
+            await handler.ended(self.session, request)
         if handler is not None:
             handler.closed(self.session, request, actor_id)
         event = {
