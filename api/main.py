@@ -21,6 +21,7 @@ from api.routers import (
     assignment_rules,
     audit_log,
     auth,
+    business_lines,
     contacts,
     customer_levels,
     customers,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks,
         approval_flows,
         approvals,
+        business_lines,
     ):
         v1.include_router(module.router)
 

@@ -23,6 +23,7 @@ EVENT_TYPES: dict[str, str] = {
     "lead.created": "新线索 / a lead came in (API, form or import)",
     "lead.assigned": "线索分配 / a lead was assigned to an owner",
     "lead.converted": "线索转化 / a lead was converted to a customer",
+    "business_line.changed": "业务线或阶段变更 / an admin created, edited or deleted a business line or its stages",
     "webhook.ping": "测试推送 / a test delivery sent from the webhook settings",
 }
 
