@@ -29,7 +29,7 @@ CODE = r"^[a-z][a-z0-9_]{1,39}$"
 Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
 
 
-class GradeThresholds(Input):
+class GradeThresholdsIn(Input):
     """Grades by amount (seed 000): at least A → A, at least B → B, else C. A ≥ B > 0."""
 
     A: Amount
@@ -54,7 +54,7 @@ class ExitCriteriaIn(Input):
     min_contacts: int = Field(0, ge=0, le=50, description="customer contacts in the decision chain")
 
 
-class StageIn(Input):
+class PipelineStageIn(Input):
     id: UUID | None = Field(None, description="an existing stage of the line to update; absent: a new stage")
     code: str = Field(pattern=CODE, description="lower-case letters, digits, _; unique in the line")
     name: str = Field(min_length=1, max_length=100)
@@ -68,21 +68,21 @@ class StageIn(Input):
     is_active: bool = True
 
 
-class StagesIn(Input):
-    stages: list[StageIn] = Field(min_length=1, max_length=30, description="the whole set, in order")
+class PipelineStagesIn(Input):
+    stages: list[PipelineStageIn] = Field(min_length=1, max_length=30, description="the whole set, in order")
 
 
-class LineIn(Input):
+class BusinessLineIn(Input):
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=1, max_length=100)
     description: str | None = Field(None, max_length=2000)
-    grade_thresholds: GradeThresholds
-    stages: list[StageIn] | None = Field(
+    grade_thresholds: GradeThresholdsIn
+    stages: list[PipelineStageIn] | None = Field(
         None, min_length=1, max_length=30, description="absent: a copy of the standard line's stages"
     )
 
 
-class LineUpdate(Input):
+class BusinessLineUpdate(Input):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=2000)
     is_active: bool | None = None
@@ -90,7 +90,7 @@ class LineUpdate(Input):
         None, description="true makes this the default line (the previous one stops being it)"
     )
     position: int | None = Field(None, ge=0, le=1000)
-    grade_thresholds: GradeThresholds | None = None
+    grade_thresholds: GradeThresholdsIn | None = None
 
 
 class ExitCriteriaOut(Output):
@@ -101,7 +101,7 @@ class ExitCriteriaOut(Output):
     min_contacts: int
 
 
-class StageOut(Output):
+class PipelineStageOut(Output):
     id: UUID
     code: str
     name: str
@@ -120,7 +120,7 @@ class GradeThresholdsOut(Output):
     B: Decimal | None = None
 
 
-class LineOut(Output):
+class BusinessLineOut(Output):
     id: UUID
     code: str
     name: str
@@ -132,20 +132,20 @@ class LineOut(Output):
     version: int
     created_at: datetime
     updated_at: datetime
-    stages: list[StageOut]
+    stages: list[PipelineStageOut]
 
 
-class OptionOut(Output):
+class CriteriaOption(Output):
     value: str
     label: str
 
 
 class CriteriaOptionsOut(Output):
-    required_fields: list[OptionOut]
-    key_roles: list[OptionOut]
-    documents: list[OptionOut]
-    forecast_categories: list[OptionOut]
-    stage_kinds: list[OptionOut]
+    required_fields: list[CriteriaOption]
+    key_roles: list[CriteriaOption]
+    documents: list[CriteriaOption]
+    forecast_categories: list[CriteriaOption]
+    stage_kinds: list[CriteriaOption]
 
 
 def _out(view: LineView) -> dict[str, Any]:
@@ -171,11 +171,11 @@ def _out(view: LineView) -> dict[str, Any]:
     }
 
 
-def _stages(items: list[StageIn]) -> list[dict[str, Any]]:
+def _stages(items: list[PipelineStageIn]) -> list[dict[str, Any]]:
     return [i.model_dump() for i in items]
 
 
-@router.get("/business-lines", operation_id="list_business_lines", response_model=Items[LineOut])
+@router.get("/business-lines", operation_id="list_business_lines", response_model=Items[BusinessLineOut])
 async def list_lines(session: Session, actor: Reader, active: bool = False) -> dict[str, Any]:
     """Every line with its stages in order (inactive stages included: opportunities may still
     sit there) and each stage's open opportunities; `active=true`: active lines only."""
@@ -196,10 +196,12 @@ async def options(_: Reader) -> Any:
 @router.post(
     "/business-lines",
     operation_id="create_business_line",
-    response_model=LineOut,
+    response_model=BusinessLineOut,
     status_code=status.HTTP_201_CREATED,
 )
-async def create_line(body: LineIn, session: Session, actor: Manager, response: Response) -> dict[str, Any]:
+async def create_line(
+    body: BusinessLineIn, session: Session, actor: Manager, response: Response
+) -> dict[str, Any]:
     data = body.model_dump(exclude={"stages"})
     data["stages"] = _stages(body.stages) if body.stages is not None else None
     view = await BusinessLineService(session, actor).create(data)
@@ -207,16 +209,23 @@ async def create_line(body: LineIn, session: Session, actor: Manager, response: 
     return _out(view)
 
 
-@router.get("/business-lines/{line_id}", operation_id="get_business_line", response_model=LineOut)
+@router.get("/business-lines/{line_id}", operation_id="get_business_line", response_model=BusinessLineOut)
 async def get_line(line_id: UUID, session: Session, actor: Reader, response: Response) -> dict[str, Any]:
     view = await BusinessLineService(session, actor).get(line_id)
     response.headers["ETag"] = etag(view.line.version)
     return _out(view)
 
 
-@router.patch("/business-lines/{line_id}", operation_id="update_business_line", response_model=LineOut)
+@router.patch(
+    "/business-lines/{line_id}", operation_id="update_business_line", response_model=BusinessLineOut
+)
 async def update_line(
-    line_id: UUID, body: LineUpdate, session: Session, actor: Manager, expected: IfMatch, response: Response
+    line_id: UUID,
+    body: BusinessLineUpdate,
+    session: Session,
+    actor: Manager,
+    expected: IfMatch,
+    response: Response,
 ) -> dict[str, Any]:
     """Setting `is_default` takes the mark from the previous default line; the default line
     cannot be deactivated."""
@@ -238,10 +247,17 @@ async def delete_line(line_id: UUID, session: Session, actor: Manager) -> Respon
 
 
 @router.put(
-    "/business-lines/{line_id}/stages", operation_id="set_business_line_stages", response_model=LineOut
+    "/business-lines/{line_id}/stages",
+    operation_id="set_business_line_stages",
+    response_model=BusinessLineOut,
 )
 async def set_stages(
-    line_id: UUID, body: StagesIn, session: Session, actor: Manager, expected: IfMatch, response: Response
+    line_id: UUID,
+    body: PipelineStagesIn,
+    session: Session,
+    actor: Manager,
+    expected: IfMatch,
+    response: Response,
 ) -> dict[str, Any]:
     """The whole stage set in order (positions become 1..n): stages with an `id` are updated,
     without one created; a stage left out is deleted when nothing refers to it, kept inactive
