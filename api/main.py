@@ -29,11 +29,16 @@ from api.routers import (
     lead_forms,
     leads,
     notifications,
+    opportunities,
+    opportunity_team,
+    opportunity_work,
     org,
+    pipeline,
     pools,
     regions,
     roles,
     tags,
+    tasks,
     users,
     webhooks,
 )
@@ -96,6 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         approval_flows,
         approvals,
         business_lines,
+        opportunities,
+        opportunity_team,
+        pipeline,
+        opportunity_work,
+        tasks,
     ):
         v1.include_router(module.router)
 

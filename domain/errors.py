@@ -97,3 +97,18 @@ class RuleViolation(DomainError):
 
     code = "rule-violation"
     title = "Not allowed by a business rule"
+
+
+class StageCriteriaNotMet(RuleViolation):
+    """Leaving a stage whose exit criteria are unmet (422): `missing` lists each unmet criterion
+    (stage, kind, item, message) and `errors` names them as fields for generic forms."""
+
+    code = "stage-criteria-not-met"
+    title = "The stage's exit criteria are not met"
+
+    def __init__(self, stage_name: str, missing: list[dict[str, str]]) -> None:
+        super().__init__(
+            f"before leaving {stage_name}: " + "; ".join(m["message"] for m in missing),
+            missing=missing,
+            errors=[{"field": f"exit_criteria.{m['kind']}", "message": m["message"]} for m in missing],
+        )

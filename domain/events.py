@@ -24,6 +24,18 @@ EVENT_TYPES: dict[str, str] = {
     "lead.assigned": "线索分配 / a lead was assigned to an owner",
     "lead.converted": "线索转化 / a lead was converted to a customer",
     "business_line.changed": "业务线或阶段变更 / an admin created, edited or deleted a business line or its stages",
+    "opportunity.member_added": "商机团队新成员 / a colleague was added to an opportunity team",
+    "opportunity.created": "新商机 / an opportunity was created (manually, from a lead or a registration)",
+    "opportunity.updated": "商机修改 / an opportunity's fields changed",
+    "opportunity.stage_changed": "商机阶段推进 / an opportunity moved to another open stage",
+    "opportunity.won": "赢单 / an opportunity was won (deal amount, signing date)",
+    "opportunity.lost": "输单 / an opportunity was lost (reason, the competitor who won)",
+    "opportunity.reassigned": "商机转派 / an opportunity changed owner",
+    "opportunity.registered": "商机报备 / a registration was routed, queued or flagged as a conflict",
+    "opportunity.conflict_resolved": "报备冲突处理 / a manager decided a registration conflict",
+    "opportunity.special_decided": "特殊商机审批结果 / a special opportunity was approved or not",
+    "sample.decided": "送样审批结果 / a sample or POC request was approved or not",
+    "opportunity.document_added": "商机方案文档上传 / a document or a new version of one was uploaded to an opportunity",
     "webhook.ping": "测试推送 / a test delivery sent from the webhook settings",
 }
 

@@ -208,12 +208,16 @@ def unmet(stage: Stage, snap: Snapshot) -> list[Missing]:
     out: list[Missing] = []
     for name in c.required_fields:
         if not _filled(name, snap.fields.get(name)):
-            out.append(Missing(stage.code, "required_field", name, f"填写{REQUIRABLE_FIELDS.get(name, name)}"))
+            out.append(
+                Missing(stage.code, "required_field", name, f"填写{REQUIRABLE_FIELDS.get(name, name)}")
+            )
     roles = {r for r in snap.chain_roles if r}
     for role in c.key_roles:
         if role not in roles:
             out.append(
-                Missing(stage.code, "key_role", role, f"在决策链中确定{ROLE_NAMES.get(role, role)} / identify one")
+                Missing(
+                    stage.code, "key_role", role, f"在决策链中确定{ROLE_NAMES.get(role, role)} / identify one"
+                )
             )
     for kind in c.documents:
         if kind not in snap.document_kinds:
@@ -269,7 +273,8 @@ def plan_move(stages: Sequence[Stage], source: Stage, target: Stage, snap: Snaps
         return Move(source, target, (), ())  # back: nothing to check
     limit = target.position if target.kind is StageKind.OPEN else 10_000
     passed = tuple(
-        s for s in sorted(stages, key=lambda s: s.position)
+        s
+        for s in sorted(stages, key=lambda s: s.position)
         if s.kind is StageKind.OPEN and s.is_active and source.position <= s.position < limit
     )
     missing = tuple(m for s in passed for m in unmet(s, snap))

@@ -105,6 +105,7 @@ class Filters:
     queue: bool | None = None  # only the zone leader's queue
     conflict: bool | None = None  # only registrations flagged as conflicts
     mine: bool = False  # owned by me or on my team
+    open_or_closed_since: datetime | None = None  # the kanban: open ones, and this month's closes
 
 
 _SORTS = {
@@ -152,6 +153,8 @@ def filtered(scope: DataScope, f: Filters, me: uuid.UUID) -> Select[Any]:
         stmt = stmt.where(Opportunity.queue.is_not(None))
     if f.conflict:
         stmt = stmt.where(Opportunity.conflict_with_id.is_not(None), Opportunity.conflict_status == "open")
+    if f.open_or_closed_since is not None:
+        stmt = stmt.where(or_(Opportunity.status == "open", Opportunity.closed_at >= f.open_or_closed_since))
     if f.mine:
         stmt = stmt.where(or_(Opportunity.owner_id == me, member_of(me)))
     if f.q:
@@ -159,7 +162,9 @@ def filtered(scope: DataScope, f: Filters, me: uuid.UUID) -> Select[Any]:
         stmt = stmt.where(
             or_(
                 Opportunity.name.ilike(pattern),
-                Opportunity.customer_id.in_(select(Customer.id).where(Customer.name.ilike(pattern)).limit(500)),
+                Opportunity.customer_id.in_(
+                    select(Customer.id).where(Customer.name.ilike(pattern)).limit(500)
+                ),
             )
         )
     return stmt
@@ -189,9 +194,9 @@ async def board(
     base = filtered(scope, f, me).subquery()
     ranked = select(
         base.c.id,
-        func.row_number().over(partition_by=base.c.stage_id, order_by=(base.c.updated_at.desc(), base.c.id)).label(
-            "n"
-        ),
+        func.row_number()
+        .over(partition_by=base.c.stage_id, order_by=(base.c.updated_at.desc(), base.c.id))
+        .label("n"),
     ).subquery()
     cards = list(
         await session.scalars(
@@ -202,10 +207,13 @@ async def board(
         )
     )
     totals = {
-        row.stage_id: (row.count, row.amount)
-        for row in await session.execute(
-            select(base.c.stage_id, func.count().label("count"), func.coalesce(func.sum(base.c.amount), 0).label("amount"))
-            .group_by(base.c.stage_id)
+        stage_id: (count, amount)
+        for stage_id, count, amount in await session.execute(
+            select(
+                base.c.stage_id,
+                func.count().label("count"),
+                func.coalesce(func.sum(base.c.amount), 0).label("amount"),
+            ).group_by(base.c.stage_id)
         )
     }
     return cards, totals
@@ -214,28 +222,37 @@ async def board(
 # --- what the pages and the rules read -------------------------------------------------------
 
 
-async def names(session: AsyncSession, opportunities: Sequence[Opportunity]) -> dict[str, dict[uuid.UUID, str]]:
+async def names(
+    session: AsyncSession, opportunities: Sequence[Opportunity]
+) -> dict[str, dict[uuid.UUID, str]]:
     """Customer and user names for a page of opportunities, in two statements."""
     customers = {o.customer_id for o in opportunities}
     users = {u for o in opportunities for u in (o.owner_id,) if u}
     out: dict[str, dict[uuid.UUID, str]] = {"customer": {}, "user": {}}
     if customers:
-        out["customer"] = dict((await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customers)))).tuples().all())
-    if users:
-        out["user"] = dict((await session.execute(select(User.id, User.display_name).where(User.id.in_(users)))).tuples().all())
+        out["customer"] = dict(
+            (await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customers))))
+            .tuples()
+            .all()
+        )
+    out["user"] = await user_names(session, users)
     return out
 
 
 async def chain_roles(session: AsyncSession, opportunity_id: uuid.UUID) -> list[str | None]:
     return list(
-        await session.scalars(select(OpportunityContact.role).where(OpportunityContact.opportunity_id == opportunity_id))
+        await session.scalars(
+            select(OpportunityContact.role).where(OpportunityContact.opportunity_id == opportunity_id)
+        )
     )
 
 
 async def document_kinds(session: AsyncSession, opportunity_id: uuid.UUID) -> frozenset[str]:
     return frozenset(
         await session.scalars(
-            select(OpportunityDocument.kind).where(OpportunityDocument.opportunity_id == opportunity_id).distinct()
+            select(OpportunityDocument.kind)
+            .where(OpportunityDocument.opportunity_id == opportunity_id)
+            .distinct()
         )
     )
 
@@ -267,9 +284,10 @@ async def stage(session: AsyncSession, stage_id: uuid.UUID) -> PipelineStage | N
 async def touch(session: AsyncSession, opportunity_id: uuid.UUID) -> None:
     """A change under the opportunity (a member, a document…) moves it up the lists."""
     await session.execute(
-        update(Opportunity).where(Opportunity.id == opportunity_id).values(updated_at=func.now()).execution_options(
-            synchronize_session=False
-        )
+        update(Opportunity)
+        .where(Opportunity.id == opportunity_id)
+        .values(updated_at=func.now())
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -286,3 +304,33 @@ async def follow_ups(
     )
     rows = list(await session.scalars(stmt))
     return page(rows, limit, lambda r: r.happened_at, lambda r: r.id)
+
+
+async def user_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return dict(rows.tuples().all())
+
+
+async def latest_special_request(session: AsyncSession, opportunity_id: uuid.UUID) -> uuid.UUID | None:
+    from repositories.models import ApprovalRequest
+
+    return await session.scalar(
+        select(ApprovalRequest.id)
+        .where(
+            ApprovalRequest.subject_type == "opportunity",
+            ApprovalRequest.subject_id == opportunity_id,
+            ApprovalRequest.kind == "special_opportunity",
+        )
+        .order_by(ApprovalRequest.submitted_at.desc())
+        .limit(1)
+    )
+
+
+async def named(session: AsyncSession, model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """id → name of rows of a model with a `name` column (teams, competitors, opportunities…)."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+    return dict(rows.tuples().all())

@@ -6,13 +6,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Conflict, FieldError, RuleViolation, check_version
+from domain.errors import Conflict, FieldError, PermissionDenied, RuleViolation, check_version
 from domain.leads import LeadStatus
+from domain.opportunities import OpportunitySource
+from domain.scope import ScopeLevel
 from repositories import customers as customers_repo
-from repositories.models import Contact, Customer, Lead
+from repositories.models import Contact, Customer, Lead, Opportunity
 from services.context import Actor
 from services.leads import LeadService
 from services.outbox import emit
@@ -23,6 +26,7 @@ class Conversion:
     lead: Lead
     customer_id: uuid.UUID
     created: bool  # False: linked to a customer that already existed
+    opportunity_id: uuid.UUID | None = None
 
 
 class LeadConversionService:
@@ -31,7 +35,11 @@ class LeadConversionService:
         self.actor = actor
 
     async def convert(
-        self, lead_id: uuid.UUID, customer_id: uuid.UUID | None, expected: int | None
+        self,
+        lead_id: uuid.UUID,
+        customer_id: uuid.UUID | None,
+        expected: int | None,
+        opportunity: dict[str, Any] | None = None,
     ) -> Conversion:
         lead = await LeadService(self.session, self.actor).get(lead_id)
         check_version(lead.version, expected)
@@ -73,7 +81,32 @@ class LeadConversionService:
             actor_id=self.actor.user_id,
         )
         await self.session.flush()
-        return Conversion(lead, customer.id, created)
+        opportunity_id = None
+        if opportunity is not None:
+            opportunity_id = (await self._opportunity(lead, customer, opportunity)).id
+        return Conversion(lead, customer.id, created, opportunity_id)
+
+    async def _opportunity(self, lead: Lead, customer: Customer, data: dict[str, Any]) -> Opportunity:
+        """The lead's need becomes an opportunity of the customer, owned by the lead's owner."""
+        from services.opportunities import OpportunityService
+
+        if self.actor.scope_for("opportunity", "create").level is ScopeLevel.NONE:
+            raise PermissionDenied("your role may not create opportunities")
+        product = data.get("product") or lead.product
+        return await OpportunityService(self.session, self.actor).create(
+            {
+                **data,
+                "customer_id": customer.id,
+                "product": product,
+                "products": [{"name": product}] if product else [],
+                "name": data.get("name") or " - ".join(p for p in (customer.name, product) if p),
+            },
+            source=OpportunitySource.LEAD.value,
+            lead_id=lead.id,
+            owner_id=lead.owner_id or self.actor.user_id,
+            reason="线索转化 / converted from a lead",
+            customer=customer,
+        )
 
     async def _existing_customer(self, lead: Lead, customer_id: uuid.UUID | None) -> Customer | None:
         read = self.actor.scope_for("customer", "read")

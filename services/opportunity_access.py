@@ -28,7 +28,9 @@ class OpportunityAccess:
         self.session = session
         self.actor = actor
 
-    async def get(self, opportunity_id: uuid.UUID, action: str = "read", *, lock: bool = False) -> Opportunity:
+    async def get(
+        self, opportunity_id: uuid.UUID, action: str = "read", *, lock: bool = False
+    ) -> Opportunity:
         """The opportunity if the caller sees it (404 otherwise) and may do `action` on it (403)."""
         read = self.actor.scope_for("opportunity", "read")
         opp = await repo.get_visible(self.session, opportunity_id, read, lock=lock)

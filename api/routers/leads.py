@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -370,9 +371,24 @@ async def set_status(
     return _lead(lead, actor)
 
 
+class ConvertOpportunityIn(Input):
+    """The opportunity the qualified need becomes (商机), created with the customer."""
+
+    name: str | None = Field(None, max_length=200, description="default: the company and product")
+    business_line_id: UUID | None = Field(None, description="default: the default business line")
+    amount: Decimal = Field(Decimal("0"), ge=0, max_digits=18, decimal_places=2)
+    currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
+    expected_close_date: date | None = None
+    product: str | None = Field(None, max_length=100, description="default: the lead's product")
+    next_step: str | None = Field(None, max_length=500)
+
+
 class ConvertIn(Input):
     customer_id: UUID | None = Field(
         None, description="link to this existing customer instead of finding or creating one"
+    )
+    opportunity: ConvertOpportunityIn | None = Field(
+        None, description="also create an opportunity for the customer (source: lead)"
     )
 
 
@@ -380,6 +396,7 @@ class ConversionOut(Output):
     lead: LeadOut
     customer_id: UUID
     created: bool = Field(description="false when the lead was linked to an existing customer")
+    opportunity_id: UUID | None = Field(None, description="the opportunity created with the conversion")
 
 
 class DispatchIn(Input):
@@ -406,8 +423,19 @@ async def convert_lead(
 ) -> dict[str, Any]:
     """The lead becomes a customer (with its contact), or is linked to the customer that
     already exists for the company (same USCC or normalised name). Converting twice is 409."""
-    result = await LeadConversionService(session, actor).convert(lead_id, body.customer_id, expected)
-    return {"lead": _lead(result.lead, actor), "customer_id": result.customer_id, "created": result.created}
+    opportunity = body.opportunity.model_dump(exclude_unset=True) if body.opportunity else None
+    if body.opportunity is not None:
+        assert opportunity is not None
+        opportunity["amount"] = body.opportunity.amount
+    result = await LeadConversionService(session, actor).convert(
+        lead_id, body.customer_id, expected, opportunity
+    )
+    return {
+        "lead": _lead(result.lead, actor),
+        "customer_id": result.customer_id,
+        "created": result.created,
+        "opportunity_id": result.opportunity_id,
+    }
 
 
 @router.post("/leads/dispatch", operation_id="dispatch_leads", response_model=DispatchOut)
