@@ -1,10 +1,12 @@
 /** UI strings. zh-CN is the source (and default); en must have every key. */
 import { businessLinesEn, businessLinesZhCN } from "./messages.businessLines";
 import { opportunitiesEn, opportunitiesZhCN } from "./messages.opportunities";
+import { opportunityDetailEn, opportunityDetailZhCN } from "./messages.opportunityDetail";
 import { pipelineEn, pipelineZhCN } from "./messages.pipeline";
 
 export const zhCN = {
   ...opportunitiesZhCN,
+  ...opportunityDetailZhCN,
   ...pipelineZhCN,
   ...businessLinesZhCN,
   "app.title": "L2C 销售管理",
@@ -1290,6 +1292,7 @@ export type MessageKey = keyof typeof zhCN;
 
 export const en: Record<MessageKey, string> = {
   ...opportunitiesEn,
+  ...opportunityDetailEn,
   ...pipelineEn,
   ...businessLinesEn,
   "app.title": "L2C Sales CRM",
