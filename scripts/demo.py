@@ -21,6 +21,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -437,13 +438,15 @@ async def load(
                     "客户更换开户行",
                 )
             counts["approvals"] = min(len(own), 3)
+        counts["opportunities"] = await _opportunities(sessions, access, users, rows["customers"], rng)
     announce(
         "Demo data loaded",
         [
             "2 sales zones (华东战区, 华南战区), 3 teams, "
             f"{counts['customers']} customers, {counts['contacts']} contacts, "
             f"{counts['follow_ups']} follow-ups, {counts['tags']} tags, "
-            f"{counts['approvals']} requests in manager_sh's approval inbox",
+            f"{counts['approvals']} requests in manager_sh's approval inbox, "
+            f"{counts['opportunities']} opportunities across the reps' pipelines",
             f"users (all with the password {password}):",
             *(
                 f"  {username:<15} {display:<5} {', '.join(roles)}"
@@ -452,6 +455,71 @@ async def load(
         ],
     )
     return True
+
+
+OPPORTUNITY_NAMES = (
+    "智能制造 MES 项目",
+    "ERP 升级",
+    "CRM 实施",
+    "数据中台建设",
+    "供应链协同平台",
+    "设备物联网改造",
+)
+COMPETITORS = ("用友网络科技股份有限公司", "金蝶软件（中国）有限公司", "浪潮通用软件有限公司")
+
+
+async def _opportunities(
+    sessions: Any, access: Any, users: dict[str, Any], customers: list[Customer], rng: random.Random
+) -> int:
+    """Each rep's pipeline: open opportunities across the standard line's stages, one won and
+    one lost this month, with this month's targets — so the kanban and the funnel have data."""
+    from domain.opportunities import StageKind
+    from repositories import business_lines as lines_repo
+    from repositories.models import SalesTarget
+    from services.opportunities import LostData, OpportunityService, WonData
+
+    made = 0
+    month = datetime.now(UTC).date().replace(day=1)
+    for team_key, manager in MANAGERS.items():
+        principal = access.user_principal(users[manager].id)
+        actor = Actor(principal, access.scope(principal, "opportunity", "create"), access)
+        reps = [users[u] for u, _, roles, key, _ in USERS if key == team_key and "sales_rep" in roles]
+        async with unit_of_work(sessions) as s:
+            line = await lines_repo.default_line(s)
+            assert line is not None
+            stages = await lines_repo.stages(s, line.id)
+            open_stages = [st for st in stages if st.kind is StageKind.OPEN]
+            service = OpportunityService(s, actor)
+            for rep in reps:
+                mine = [c for c in customers if c.owner_id == rep.id and c.kind == "enterprise"][:8]
+                for i, customer in enumerate(mine):
+                    stage = open_stages[min(i, len(open_stages) - 1)] if i < 6 else open_stages[-1]
+                    amount = Decimal(rng.randrange(50_000, 3_000_000, 1000))
+                    opp = await service.create(
+                        {
+                            "customer_id": customer.id,
+                            "name": f"{customer.short_name or customer.name[:8]} {rng.choice(OPPORTUNITY_NAMES)}",
+                            "amount": amount,
+                            "expected_close_date": date.today() + timedelta(days=rng.randint(10, 120)),
+                            "stage_id": stage.id,
+                            "owner_id": rep.id,
+                            "product": rng.choice(OPPORTUNITY_NAMES),
+                            "next_step": "约客户高层做方案汇报",
+                        }
+                    )
+                    if i == 6:
+                        await service.move(opp.id, stage_code="won", won=WonData(amount, date.today()))
+                    elif i == 7:
+                        await service.move(
+                            opp.id,
+                            stage_code="lost",
+                            lost=LostData("competitor", competitor_name=rng.choice(COMPETITORS)),
+                        )
+                    made += 1
+                s.add(
+                    SalesTarget(scope_type="user", scope_id=rep.id, month=month, amount=Decimal("5000000.00"))
+                )
+    return made
 
 
 def _customer(

@@ -240,6 +240,16 @@ async def test_demo_data_loads_once_with_valid_identifiers(settings, clean, clie
     )
     kinds = sorted(i["kind"] for i in inbox.json()["items"])
     assert kinds and set(kinds) <= {"customer_level_change", "customer_finance_change"}
+    # the reps have pipelines: the kanban shows their open opportunities, one won and one lost
+    r = await client.post("/api/v1/auth/token", data={"username": "rep_sh1", "password": "Demo-Pw-2026"})
+    board = await client.get(
+        "/api/v1/opportunities/board", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+    )
+    assert board.status_code == 200, board.text
+    by_kind = {s["code"]: s["count"] for s in board.json()["stages"]}
+    assert sum(by_kind.values()) > 0 and all(
+        s["owner"]["id"] for st in board.json()["stages"] for s in st["cards"]
+    )
 
 
 def _dependency_calls(dependant: Any) -> Iterator[Any]:
