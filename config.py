@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     outbox_concurrency: int = Field(128, ge=1, le=2048)
     outbox_per_endpoint: int = Field(32, ge=1, le=1024)
     frontend_dist: str = "frontend/dist"
+    # uploaded files (opportunity documents): CRM_FILE_STORAGE=local keeps them under CRM_FILES_DIR
+    file_storage: str = "local"
+    files_dir: str = ".data/files"
     admin_password: str | None = None
     demo: bool = False
 
