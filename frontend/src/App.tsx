@@ -21,6 +21,7 @@ import { LeadListPage } from "./pages/leads/LeadListPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { NotificationsPage } from "./pages/notifications/NotificationsPage";
+import { OpportunityDetailPage } from "./pages/opportunities/OpportunityDetailPage";
 import { ApprovalDetailPage } from "./pages/approvals/ApprovalDetailPage";
 import { ApprovalInboxPage } from "./pages/approvals/ApprovalInboxPage";
 import { PoolPage } from "./pages/pools/PoolPage";
@@ -74,6 +75,7 @@ export function AppRoutes() {
           <Route path="customers/new" element={<Allowed resource="customer" action="create"><CustomerFormPage /></Allowed>} />
           <Route path="customers/:id" element={<Allowed resource="customer" action="read"><CustomerDetailPage /></Allowed>} />
           <Route path="customers/:id/edit" element={<Allowed resource="customer" action="update"><CustomerFormPage /></Allowed>} />
+          <Route path="opportunities/:id" element={<Allowed resource="opportunity" action="read"><OpportunityDetailPage /></Allowed>} />
           <Route path="pools" element={<Allowed resource="pool" action="read"><PoolPage /></Allowed>} />
           <Route path="leads" element={<Allowed resource="lead" action="read"><LeadListPage /></Allowed>} />
           <Route path="leads/board" element={<Allowed resource="lead" action="read"><LeadBoardRoute /></Allowed>} />
