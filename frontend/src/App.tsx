@@ -31,6 +31,7 @@ import { TeamsPage } from "./pages/org/TeamsPage";
 import { UsersPage } from "./pages/org/UsersPage";
 import { ApprovalFlowsPage } from "./pages/settings/ApprovalFlowsPage";
 import { AssignmentRulesPage } from "./pages/settings/AssignmentRulesPage";
+import { BusinessLinesPage } from "./pages/settings/BusinessLinesPage";
 import { ChannelsPage } from "./pages/settings/ChannelsPage";
 import { ApiKeysPage } from "./pages/settings/ApiKeysPage";
 import { NotificationChannelsPage } from "./pages/settings/NotificationChannelsPage";
@@ -94,6 +95,7 @@ export function AppRoutes() {
           <Route path="settings/recycling" element={<Allowed resource="setting" action="read"><RecyclingPage /></Allowed>} />
           <Route path="settings/assignment-rules" element={<Allowed resource="assignment_rule" action="read"><AssignmentRulesPage /></Allowed>} />
           <Route path="settings/approval-flows" element={<Allowed resource={"approval_flow"} action="read"><ApprovalFlowsPage /></Allowed>} />
+          <Route path="settings/business-lines" element={<Allowed resource="business_line" action="read"><BusinessLinesPage /></Allowed>} />
           <Route path="settings/channels" element={<Allowed resource="channel" action="read"><ChannelsPage /></Allowed>} />
           <Route path="settings/roles" element={<Allowed resource="role" action="manage"><RolesPage /></Allowed>} />
           <Route path="settings/api-keys" element={<Allowed resource="api_key" action="read"><ApiKeysPage /></Allowed>} />

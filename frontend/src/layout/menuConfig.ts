@@ -50,6 +50,7 @@ export const MENU: MenuNode[] = [
       { key: "assignment-rules", path: "/settings/assignment-rules", label: "menu.assignmentRules", resource: "assignment_rule", action: "read", testId: "menu-assignment-rules" },
       // "approval_flow" is an API resource auth/permissions.ts does not list yet
       { key: "approval-flows", path: "/settings/approval-flows", label: "menu.approvalFlows", resource: "approval_flow", action: "read", testId: "menu-approval-flows" },
+      { key: "business-lines", path: "/settings/business-lines", label: "businessLines.menu", resource: "business_line", action: "read", testId: "menu-business-lines" },
       { key: "channels", path: "/settings/channels", label: "menu.channels", resource: "channel", action: "read", testId: "menu-channels" },
       { key: "roles", path: "/settings/roles", label: "menu.roles", resource: "role", action: "manage", testId: "menu-roles" },
       { key: "api-keys", path: "/settings/api-keys", label: "menu.apiKeys", resource: "api_key", action: "read", testId: "menu-api-keys" },
