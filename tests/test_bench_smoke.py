@@ -244,3 +244,109 @@ async def _sms_channel(url: str) -> asyncpg.Record | None:
         )
     finally:
         await conn.close()
+
+
+async def test_pipeline_bench(scratch, redis_url: str) -> None:  # noqa: ANN001
+    """The pipeline group briefly on 500 generated opportunities: a consistent data set (every
+    opportunity meets the exit criteria of the stages it left forward; its stage history ends in
+    its stage), every case answering, stage moves restored afterwards."""
+    from bench.pipeline import ID_HI, ID_LO, ensure_pipeline, run_pipeline_bench
+    from domain.opportunities import Snapshot, StageKind, unmet
+    from repositories.business_lines import to_stage
+    from repositories.models import PipelineStage
+
+    url, name = scratch
+    logs: list[str] = []
+    await gen.generate(SCALE, database_url=url, database=name, log=logs.append)
+    n = 500
+    meta = await ensure_pipeline(url, n, log=logs.append)
+    assert meta["counts"]["opportunities"] == n and set(meta["status_mix"]) == {"open", "won", "lost"}
+    assert meta["status_mix"]["open"] > meta["status_mix"]["won"] > meta["status_mix"]["lost"] > 0
+
+    conn = await asyncpg.connect(url)
+    try:
+        stages = {}
+        for r in await conn.fetch("SELECT * FROM pipeline_stages"):
+            row = dict(r)
+            row["exit_criteria"] = json.loads(row["exit_criteria"])
+            stages[r["id"]] = (r["business_line_id"], to_stage(PipelineStage(**row)))
+        opps = await conn.fetch("SELECT * FROM opportunities WHERE id BETWEEN $1 AND $2", ID_LO, ID_HI)
+        chains: dict[uuid.UUID, list[str | None]] = {}
+        for r in await conn.fetch("SELECT opportunity_id, role FROM opportunity_contacts"):
+            chains.setdefault(r["opportunity_id"], []).append(r["role"])
+        docs: dict[uuid.UUID, set[str]] = {}
+        for r in await conn.fetch("SELECT opportunity_id, kind FROM opportunity_documents"):
+            docs.setdefault(r["opportunity_id"], set()).add(r["kind"])
+        for o in opps:
+            line = o["business_line_id"]
+            opens = sorted(
+                (s for lid, s in stages.values() if lid == line and s.kind is StageKind.OPEN),
+                key=lambda s: s.position,
+            )
+            passed = len(opens) if o["status"] == "won" else o["furthest_position"] - 1
+            snap = Snapshot(
+                fields={"amount": o["amount"], "expected_close_date": o["expected_close_date"]},
+                chain_roles=chains.get(o["id"], []),
+                document_kinds=frozenset(docs.get(o["id"], set())),
+                ticked={k: list(v) for k, v in json.loads(o["checklist"]).items()},
+            )
+            assert not [m for s in opens if s.position <= passed for m in unmet(s, snap)], o["id"]
+        assert not await conn.fetchval(
+            """SELECT count(*) FROM opportunities o WHERE o.stage_id IS DISTINCT FROM
+                 (SELECT to_stage_id FROM opportunity_stage_changes c WHERE c.opportunity_id = o.id
+                  ORDER BY moved_at DESC, id DESC LIMIT 1)"""
+        )
+        before = {
+            r["id"]: tuple(r) for r in await conn.fetch("SELECT id, stage_id, version FROM opportunities")
+        }
+        changes = await conn.fetchval("SELECT count(*) FROM opportunity_stage_changes")
+    finally:
+        await conn.close()
+
+    results = await run_pipeline_bench(
+        url,
+        redis_url,
+        SCALE,
+        seconds=0.2,
+        connections=2,
+        log=logs.append,
+        opportunities=n,
+        sequential_seconds=0.1,
+        warmup=0,
+        move_subjects=3,
+        move_rounds=1,
+        move_warmup=0,
+        explain_misses=False,
+        min_requests=3,
+    )
+    assert any("skipping" in line for line in logs)
+    assert [r["name"] for r in results] == [
+        "pipeline.analytics",
+        "pipeline.analytics.zone",
+        "pipeline.analytics.own",
+        "pipeline.analytics.year",
+        "pipeline.board",
+        "pipeline.board.zone",
+        "pipeline.move",
+    ]
+    for r in results:
+        assert "error" not in r, (r["name"], r.get("error"))
+        assert r["p95_ms"] > 0 and "pass" in r
+    head = {r["name"]: r for r in results}
+    assert head["pipeline.analytics"]["target_p95_ms"] == 300.0
+    assert (
+        head["pipeline.board"]["target_p95_ms"] == 100.0
+        and head["pipeline.board"]["sequential"]["requests"] >= 3
+    )
+    move = head["pipeline.move"]
+    assert move["target_p95_ms"] == 30.0 and move["moves"] == 2 * move["opportunities_moved"] > 0
+    assert move["deleted_afterwards"]["stage_changes"] == move["moves"]
+    conn = await asyncpg.connect(url)
+    try:
+        after = {
+            r["id"]: tuple(r) for r in await conn.fetch("SELECT id, stage_id, version FROM opportunities")
+        }
+        assert after == before
+        assert await conn.fetchval("SELECT count(*) FROM opportunity_stage_changes") == changes
+    finally:
+        await conn.close()
