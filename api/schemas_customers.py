@@ -244,6 +244,7 @@ class FollowUpUpdate(Input):
 class FollowUpOut(Output):
     id: UUID
     customer_id: UUID
+    opportunity_id: UUID | None = Field(description="the opportunity it was about, if any")
     contact_id: UUID | None
     kind: str
     content: str

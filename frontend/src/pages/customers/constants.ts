@@ -1,7 +1,7 @@
 import type { Attitude, CompanySize, DecisionRole, FollowUpKind, Gender, IdType } from "../../api/types";
 
 export const FOLLOW_UP_KINDS: FollowUpKind[] = ["call", "visit", "message", "meeting", "email"];
-export const DECISION_ROLES: DecisionRole[] = ["decision_maker", "influencer", "user", "gatekeeper", "other"];
+export const DECISION_ROLES: DecisionRole[] = ["decision_maker", "champion", "influencer", "user", "gatekeeper", "other"];
 export const ATTITUDES: Attitude[] = ["supporter", "neutral", "opponent"];
 
 export function contactsKey(customerId: string) {
