@@ -736,7 +736,9 @@ class BusinessLine(Versioned, Base):
     grade_thresholds: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
-    __table_args__ = (Index("uq_business_lines_default", "is_default", unique=True, postgresql_where=text("is_default")),)
+    __table_args__ = (
+        Index("uq_business_lines_default", "is_default", unique=True, postgresql_where=text("is_default")),
+    )
 
 
 class PipelineStage(Base):
@@ -764,7 +766,8 @@ class PipelineStage(Base):
         CheckConstraint("kind IN ('open', 'won', 'lost')", name="kind"),
         CheckConstraint("win_rate >= 0 AND win_rate <= 100", name="win_rate"),
         CheckConstraint(
-            "forecast_category IN ('pipeline', 'best_case', 'commit', 'closed', 'omitted')", name="forecast_category"
+            "forecast_category IN ('pipeline', 'best_case', 'commit', 'closed', 'omitted')",
+            name="forecast_category",
         ),
         Index("ix_pipeline_stages_line", "business_line_id", "position"),
     )
@@ -790,7 +793,9 @@ class Opportunity(Versioned, Base):
     __tablename__ = "opportunities"
     id: Mapped[uuid.UUID] = _uuid_pk()
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
+    )
     business_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business_lines.id"), nullable=False)
     stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pipeline_stages.id"), nullable=False)
     status: Mapped[str] = mapped_column(String(8), nullable=False, server_default="open")
@@ -816,11 +821,15 @@ class Opportunity(Versioned, Base):
     special_kind: Mapped[str | None] = mapped_column(String(24))
     approval_status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="none")
     # registration (商机报备): an open opportunity for the same customer and product already exists
-    conflict_with_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("opportunities.id", ondelete="SET NULL"))
+    conflict_with_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="SET NULL")
+    )
     conflict_status: Mapped[str | None] = mapped_column(String(10))  # open | accepted | merged | rejected
     # the checklist items ticked: {"<stage code>": {"<item>": {"by": uuid, "at": iso}}}
     checklist: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
-    stage_entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    stage_entered_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
     furthest_position: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
     # the end: won (deal data) or lost (reason, the competitor who won)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -836,7 +845,9 @@ class Opportunity(Versioned, Base):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'won', 'lost')", name="status"),
         CheckConstraint("source IN ('lead', 'registration', 'import', 'manual')", name="source"),
-        CheckConstraint("approval_status IN ('none', 'pending', 'approved', 'rejected')", name="approval_status"),
+        CheckConstraint(
+            "approval_status IN ('none', 'pending', 'approved', 'rejected')", name="approval_status"
+        ),
         CheckConstraint("amount >= 0", name="amount"),
         CheckConstraint("queue IN ('leader')", name="queue"),
         Index("ix_opportunities_owner", "owner_id", "status", "business_line_id", "updated_at", "id"),
@@ -854,10 +865,50 @@ class Opportunity(Versioned, Base):
             "business_line_id",
             "stage_id",
             "status",
-            postgresql_include=["amount", "currency", "furthest_position", "owner_id", "zone_id", "created_at"],
+            postgresql_include=[
+                "amount",
+                "currency",
+                "furthest_position",
+                "owner_id",
+                "zone_id",
+                "created_at",
+            ],
+        ),
+        # a director's / a rep's funnel: the same columns, reached through the zone or the owner
+        Index(
+            "ix_opportunities_zone_funnel",
+            "zone_id",
+            "business_line_id",
+            postgresql_include=[
+                "stage_id",
+                "status",
+                "amount",
+                "currency",
+                "furthest_position",
+                "owner_id",
+                "created_at",
+            ],
+        ),
+        Index(
+            "ix_opportunities_owner_funnel",
+            "owner_id",
+            "business_line_id",
+            postgresql_include=[
+                "stage_id",
+                "status",
+                "amount",
+                "currency",
+                "furthest_position",
+                "zone_id",
+                "created_at",
+            ],
         ),
         Index("ix_opportunities_queue", "zone_id", "created_at", postgresql_where=text("queue IS NOT NULL")),
-        Index("ix_opportunities_conflict", "conflict_with_id", postgresql_where=text("conflict_with_id IS NOT NULL")),
+        Index(
+            "ix_opportunities_conflict",
+            "conflict_with_id",
+            postgresql_where=text("conflict_with_id IS NOT NULL"),
+        ),
         Index("ix_opportunities_lost_to", "lost_to_id", postgresql_where=text("lost_to_id IS NOT NULL")),
         Index("ix_opportunities_lead", "lead_id", postgresql_where=text("lead_id IS NOT NULL")),
     )
@@ -871,7 +922,9 @@ class OpportunityMember(Base):
         ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(20), nullable=False)  # sales | presales | marketing | service | other
+    role: Mapped[str] = mapped_column(
+        String(20), nullable=False
+    )  # sales | presales | marketing | service | other
     note: Mapped[str | None] = mapped_column(String(200))
     added_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     added_at: Mapped[datetime] = _created()
@@ -899,7 +952,20 @@ class OpportunityStageChange(Base):
     note: Mapped[str | None] = mapped_column(String(1000))
     __table_args__ = (
         Index("ix_opportunity_stage_changes_opp", "opportunity_id", "id"),
-        Index("ix_opportunity_stage_changes_line", "business_line_id", "moved_at"),
+        # the funnel's average days in stage: an index-only pass over the period's moves
+        Index(
+            "ix_opportunity_stage_changes_line",
+            "business_line_id",
+            "moved_at",
+            postgresql_include=[
+                "from_stage_id",
+                "seconds_in_from",
+                "owner_id",
+                "zone_id",
+                "team_id",
+                "opportunity_id",
+            ],
+        ),
     )
 
 
@@ -928,7 +994,9 @@ class OpportunityContact(Base):
     opportunity_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
     )
-    contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False)
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False
+    )
     role: Mapped[str | None] = mapped_column(String(20))  # domain.customers.DecisionRole
     attitude: Mapped[str | None] = mapped_column(String(12))  # supporter | neutral | opponent
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)  # 1–5
@@ -1011,7 +1079,9 @@ class OpportunityDocument(Base):
     opportunity_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False
     )
-    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # solution | proposal | technical | quote | other
+    kind: Mapped[str] = mapped_column(
+        String(20), nullable=False
+    )  # solution | proposal | technical | quote | other
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     version_number: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     file_name: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -1051,7 +1121,9 @@ class SampleRequest(Base):
     updated_at: Mapped[datetime] = _updated()
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity"),
-        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn', 'shipped')", name="status"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected', 'withdrawn', 'shipped')", name="status"
+        ),
         Index("ix_sample_requests_opp", "opportunity_id", "created_at"),
     )
 
@@ -1067,7 +1139,9 @@ class Task(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(8), nullable=False, server_default="open")
-    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+    opportunity_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE")
+    )
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     follow_up_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("follow_ups.id", ondelete="SET NULL"))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
@@ -1088,7 +1162,9 @@ class SalesTarget(Versioned, Base):
     scope_type: Mapped[str] = mapped_column(String(8), nullable=False)  # user | team | zone
     scope_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     month: Mapped[date] = mapped_column(Date, nullable=False)  # the first day of the month
-    business_line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_lines.id", ondelete="CASCADE"))
+    business_line_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("business_lines.id", ondelete="CASCADE")
+    )
     amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False, server_default="CNY")
     set_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
