@@ -21,6 +21,8 @@ import { LeadListPage } from "./pages/leads/LeadListPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { NotificationsPage } from "./pages/notifications/NotificationsPage";
+import { OpportunityBoardPage } from "./pages/opportunities/OpportunityBoardPage";
+import { OpportunityListPage } from "./pages/opportunities/OpportunityListPage";
 import { OpportunityDetailPage } from "./pages/opportunities/OpportunityDetailPage";
 import { ApprovalDetailPage } from "./pages/approvals/ApprovalDetailPage";
 import { ApprovalInboxPage } from "./pages/approvals/ApprovalInboxPage";
@@ -76,6 +78,8 @@ export function AppRoutes() {
           <Route path="customers/new" element={<Allowed resource="customer" action="create"><CustomerFormPage /></Allowed>} />
           <Route path="customers/:id" element={<Allowed resource="customer" action="read"><CustomerDetailPage /></Allowed>} />
           <Route path="customers/:id/edit" element={<Allowed resource="customer" action="update"><CustomerFormPage /></Allowed>} />
+          <Route path="opportunities" element={<Allowed resource="opportunity" action="read"><OpportunityListPage /></Allowed>} />
+          <Route path="opportunities/board" element={<Allowed resource="opportunity" action="read"><OpportunityBoardPage /></Allowed>} />
           <Route path="opportunities/:id" element={<Allowed resource="opportunity" action="read"><OpportunityDetailPage /></Allowed>} />
           <Route path="pools" element={<Allowed resource="pool" action="read"><PoolPage /></Allowed>} />
           <Route path="leads" element={<Allowed resource="lead" action="read"><LeadListPage /></Allowed>} />

@@ -10,7 +10,6 @@ import {
   Form,
   Input,
   Modal,
-  Popconfirm,
   Progress,
   Result,
   Row,
@@ -35,6 +34,7 @@ import type { MessageKey } from "../../i18n/messages";
 import { NotFoundPage } from "../NotFoundPage";
 import { retryUnlessClientError } from "../customers/customerQueries";
 import { ACTION_KINDS, LEAD_STATUSES, parseBreakdown } from "./leadHelpers";
+import { LeadConvertDialog } from "./LeadConvertDialog";
 import { GradeTag, StatusTag } from "./LeadListPage";
 import { ClaimButton, QueueTag, ReleaseButton } from "./LeadPoolActions";
 import { canRelease, isOpenLead } from "./poolHelpers";
@@ -138,6 +138,7 @@ export function LeadDetailPage() {
   const [statusForm] = Form.useForm<{ status: LeadStatus; reason?: string }>();
   const [transferForm] = Form.useForm<{ user_id: string; reason: string }>();
   const [convertedTo, setConvertedTo] = useState<string | null>(null);
+  const [convertOpen, setConvertOpen] = useState(false);
 
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: ["leads"] });
@@ -172,17 +173,6 @@ export function LeadDetailPage() {
     },
     onError: (e) => report(e, { form: transferForm }),
   });
-  const convert = useMutation({
-    mutationFn: () =>
-      must(api.POST("/api/v1/leads/{lead_id}/convert", { params: { path: { lead_id: id }, header: { "If-Match": match } }, body: {} })),
-    onSuccess: (out) => {
-      message.success(t("lead.converted"));
-      setConvertedTo(out.customer_id);
-      refresh();
-    },
-    onError: (e) => report(e, { onStale: refresh }),
-  });
-
   if (q.isLoading) return <Spin style={{ display: "block", margin: "80px auto" }} />;
   if (q.isError) {
     if (isApiError(q.error) && q.error.status === 404) return <NotFoundPage />;
@@ -240,11 +230,9 @@ export function LeadDetailPage() {
               </Button>
             )}
             {canUpdate && lead.status !== "invalid" && (
-              <Popconfirm title={t("lead.convertConfirm")} onConfirm={() => convert.mutate()} okButtonProps={{ "data-testid": "lead-convert-ok" }}>
-                <Button type="primary" loading={convert.isPending} data-testid="lead-convert">
-                  {t("lead.convert")}
-                </Button>
-              </Popconfirm>
+              <Button type="primary" onClick={() => setConvertOpen(true)} data-testid="lead-convert">
+                {t("lead.convert")}
+              </Button>
             )}
           </Space>
         }
@@ -382,6 +370,19 @@ export function LeadDetailPage() {
           </Form.Item>
         </Form>
       </Modal>
+      <LeadConvertDialog
+        lead={lead}
+        match={match}
+        open={convertOpen}
+        onClose={() => setConvertOpen(false)}
+        onStale={refresh}
+        onConverted={(out) => {
+          message.success(out.opportunity_id ? t("opportunity.convert.created") : t("lead.converted"));
+          setConvertedTo(out.customer_id);
+          refresh();
+          if (out.opportunity_id) navigate(`/opportunities/${out.opportunity_id}`);
+        }}
+      />
     </Space>
   );
 }
