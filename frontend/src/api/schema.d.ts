@@ -47,6 +47,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/pipeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pipeline Board
+         * @description The funnel of one business line (default: the default line) over the opportunities the
+         *     caller may read: per open stage the count, amount and weighted value sitting there now,
+         *     conversion to the next stage and average days in it; totals and forecast categories; the
+         *     target of the period's months against the weighted pipeline; stock vs new; won and lost in
+         *     the period with the top loss reasons and competitors. PipelineAmounts in `currency` only.
+         */
+        get: operations["pipeline_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/pipeline/opportunities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pipeline Drill Down
+         * @description The opportunities behind one number of the board (same filters), biggest first. Given
+         *     conditions combine; none lists the open pipeline (the board's totals).
+         */
+        get: operations["pipeline_drill_down"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -493,6 +538,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/business-lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Lines
+         * @description Every line with its stages in order (inactive stages included: opportunities may still
+         *     sit there) and each stage's open opportunities; `active=true`: active lines only.
+         */
+        get: operations["list_business_lines"];
+        put?: never;
+        /** Create Line */
+        post: operations["create_business_line"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/business-lines/criteria-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Options
+         * @description What exit criteria may require (fields, decision-chain roles, document kinds), the
+         *     forecast categories and the stage kinds, with labels.
+         */
+        get: operations["business_line_criteria_options"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/business-lines/{line_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Line */
+        get: operations["get_business_line"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Line
+         * @description Only a line no opportunity (and no sales target) uses; otherwise 409: deactivate it.
+         */
+        delete: operations["delete_business_line"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Line
+         * @description Setting `is_default` takes the mark from the previous default line; the default line
+         *     cannot be deactivated.
+         */
+        patch: operations["update_business_line"];
+        trace?: never;
+    };
+    "/api/v1/business-lines/{line_id}/stages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Stages
+         * @description The whole stage set in order (positions become 1..n): stages with an `id` are updated,
+         *     without one created; a stage left out is deleted when nothing refers to it, kept inactive
+         *     when history does, and refused (409) while open opportunities sit there. The line's version
+         *     (If-Match / ETag) changes with every edit of its stages.
+         */
+        put: operations["set_business_line_stages"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels": {
         parameters: {
             query?: never;
@@ -526,6 +663,32 @@ export interface paths {
         head?: never;
         /** Update Channel */
         patch: operations["update_channel"];
+        trace?: never;
+    };
+    "/api/v1/competitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Competitors
+         * @description Known competitors by name, with how many open opportunities each bids on and how many
+         *     it won from us (counted over the opportunities the caller sees).
+         */
+        get: operations["list_competitors"];
+        put?: never;
+        /**
+         * Create Competitor
+         * @description 409 with `existing_id` when a competitor of the same normalised name exists
+         *     (华为技术有限公司 = 华为技术 = ＨＵＡＷＥＩ… case, width, spaces and legal form don't count).
+         */
+        post: operations["create_competitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/contacts/{contact_id}": {
@@ -1594,6 +1757,638 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/opportunities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List
+         * @description Opportunities the caller sees (the owner's management scope, or the opportunity team).
+         */
+        get: operations["list_opportunities"];
+        put?: never;
+        /** Create */
+        post: operations["create_opportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Board
+         * @description The kanban of one business line (default: the default line): each stage's count, amount
+         *     and weighted amount, with its newest cards; won and lost show this month's closes.
+         */
+        get: operations["opportunity_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/lost-reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Lost Reasons */
+        get: operations["opportunity_lost_reasons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get */
+        get: operations["get_opportunity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update */
+        patch: operations["update_opportunity"];
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Tick */
+        post: operations["tick_opportunity_checklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/competitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Opportunity Competitors */
+        get: operations["list_opportunity_competitors"];
+        put?: never;
+        /**
+         * Add Opportunity Competitor
+         * @description 409 if the competitor is already listed on the opportunity.
+         */
+        post: operations["add_opportunity_competitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/competitors/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Opportunity Competitor */
+        delete: operations["delete_opportunity_competitor"];
+        options?: never;
+        head?: never;
+        /** Update Opportunity Competitor */
+        patch: operations["update_opportunity_competitor"];
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/conflict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve Conflict
+         * @description A manager decides a registration conflict: accept (both proceed), reject (closed as a
+         *     duplicate) or merge (closed; the registrant joins the existing opportunity's team).
+         */
+        post: operations["resolve_opportunity_conflict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/decision-chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Decision Chain */
+        get: operations["get_decision_chain"];
+        put?: never;
+        /** Add Decision Chain Entry */
+        post: operations["add_decision_chain_entry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/decision-chain/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Decision Chain Entry
+         * @description Takes the contact out of this deal's chain (the customer's contact stays).
+         */
+        delete: operations["delete_decision_chain_entry"];
+        options?: never;
+        head?: never;
+        /** Update Decision Chain Entry */
+        patch: operations["update_decision_chain_entry"];
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Documents
+         * @description Documents in the order they were first uploaded, each with all its versions.
+         */
+        get: operations["list_opportunity_documents"];
+        put?: never;
+        /**
+         * Upload Document
+         * @description A new document (version 1), multipart/form-data. Too big or empty: 422 naming `file`.
+         *     Emits `opportunity.document_added`.
+         */
+        post: operations["upload_opportunity_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/documents/versions/{version_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Document Version
+         * @description The file as uploaded, as an attachment (Content-Disposition with filename*).
+         */
+        get: operations["download_opportunity_document_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/documents/{document_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Document Version
+         * @description The next version of a document (kind and title carry over); answers the whole document.
+         */
+        post: operations["upload_opportunity_document_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/follow-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Follow Ups
+         * @description The opportunity's follow-ups and visits, newest first (keyset: pass next_cursor).
+         */
+        get: operations["list_opportunity_follow_ups"];
+        put?: never;
+        /**
+         * Create Follow Up
+         * @description Log a follow-up or visit on the opportunity (also on its customer's timeline; moves the
+         *     customer's last follow-up). A visit may invite colleagues: each gets a task and a
+         *     notification (they do not join the opportunity team).
+         */
+        post: operations["create_opportunity_follow_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * History
+         * @description Stage history (who, when, time spent per stage) and reassignments with their reasons.
+         */
+        get: operations["opportunity_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Members
+         * @description The owner's card and the members', with their phone and e-mail (teammates see each
+         *     other's contact details so they can work together outside the CRM).
+         */
+        get: operations["list_opportunity_members"];
+        put?: never;
+        /**
+         * Add Member
+         * @description Adds an active user to the team (notified; outbox `opportunity.member_added`). 409 if
+         *     already a member; 422 for the owner (always on the team) or an unknown/inactive user.
+         */
+        post: operations["add_opportunity_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Member
+         * @description A member may leave; removing someone else needs the right to update the opportunity.
+         */
+        delete: operations["remove_opportunity_member"];
+        options?: never;
+        head?: never;
+        /** Update Member */
+        patch: operations["update_opportunity_member"];
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign
+         * @description 转派 (and dispatching a registration from the zone leader's queue): a reason is required.
+         */
+        post: operations["reassign_opportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/requirements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Requirements
+         * @description The opportunity's requirements, oldest first, with how many are in each status.
+         */
+        get: operations["list_opportunity_requirements"];
+        put?: never;
+        /**
+         * Create Requirement
+         * @description Record a customer requirement. An assignee (the owner or a team member; anyone else is
+         *     422 naming `assignee_id`) is notified and gets a task of kind `requirement`.
+         */
+        post: operations["create_opportunity_requirement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/requirements/{requirement_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Requirement */
+        delete: operations["delete_opportunity_requirement"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Requirement
+         * @description Edit title, detail, priority or assignee (If-Match: the ETag; stale → 412). A new
+         *     assignee gets the task; the previous one's open task is dropped.
+         */
+        patch: operations["update_opportunity_requirement"];
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/requirements/{requirement_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Requirement
+         * @description Open, confirmed or responded → closed (a closed one: 409).
+         */
+        post: operations["close_opportunity_requirement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/requirements/{requirement_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Requirement
+         * @description 需求确认: confirmed with the customer (open → confirmed; otherwise 409).
+         */
+        post: operations["confirm_opportunity_requirement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/requirements/{requirement_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen Requirement
+         * @description Responded or closed → open again (confirmation and answer times cleared, the answer's
+         *     text kept); the assignee's task opens again.
+         */
+        post: operations["reopen_opportunity_requirement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/requirements/{requirement_id}/respond": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Respond Requirement
+         * @description 需求应答: the assignee, the owner or their managers answer (others 403); confirmed (or
+         *     responded, to revise) → responded, else 409. Closes the assignee's task and tells the
+         *     requirement's author and the owner.
+         */
+        post: operations["respond_opportunity_requirement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Samples
+         * @description The opportunity's sample / POC requests, newest first, with their approval's progress.
+         */
+        get: operations["list_samples"];
+        put?: never;
+        /**
+         * Create Sample
+         * @description Request a sample or a POC: pending, submitted to the `sample` approval flow (tiered by
+         *     quantity). A closed opportunity: 422. Follow the request at /approvals/{approval.id}.
+         */
+        post: operations["create_sample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/samples/{sample_id}/shipped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship Sample
+         * @description Mark an approved request shipped (anything else: 409); the requester is notified.
+         */
+        post: operations["ship_sample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/special": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Special
+         * @description Mark as special (key customer, multi-party bidding, cross-zone): it waits for approval
+         *     before it may move on (seed 001).
+         */
+        post: operations["request_special_opportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/stage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move Stage
+         * @description Move forward or back. Leaving a stage forward needs its exit criteria (and those of any
+         *     stage skipped): otherwise 422 `stage-criteria-not-met` with `missing` listing each one.
+         *     Won needs `won` (deal amount, signing date); lost needs `lost.reason`, and may name the
+         *     competitor who won.
+         */
+        post: operations["move_opportunity_stage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Opportunity Tasks
+         * @description Every task about the opportunity (anyone's), newest first — for the detail page.
+         */
+        get: operations["list_opportunity_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunity-registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register
+         * @description 商机报备: routed by the sales division rules; no routing fields → the zone leader's queue;
+         *     an open opportunity for the same customer and product → flagged as a conflict. The answer
+         *     is the registration as the registrant may see it (routed to someone else: still shown once).
+         */
+        post: operations["register_opportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/permissions/catalog": {
         parameters: {
             query?: never;
@@ -1826,6 +2621,69 @@ export interface paths {
         put: operations["replace_role_policies"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales-targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sales Targets
+         * @description The month's targets the caller may see: inside their sales_target:manage scope or their
+         *     opportunity:read scope (a rep sees their own). Zones first, then teams, then users.
+         */
+        get: operations["list_sales_targets"];
+        /**
+         * Put Sales Target
+         * @description Set (create or replace) one target of a user, team or zone inside the caller's scope;
+         *     a scope outside it answers 404.
+         */
+        put: operations["put_sales_target"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales-targets/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Sales Targets
+         * @description Set many targets at once (the SPA's grid): all of them, or none on the first refusal.
+         */
+        put: operations["put_sales_targets"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales-targets/{target_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Sales Target */
+        delete: operations["delete_sales_target"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2082,6 +2940,68 @@ export interface paths {
         put?: never;
         /** Create Tag */
         post: operations["create_tag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tasks
+         * @description The caller's tasks of one status: open ones soonest due first (undated last); done and
+         *     declined ones most recently closed first.
+         */
+        get: operations["list_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline Task
+         * @description Decline with an optional reason (sent to the creator in the notification).
+         */
+        post: operations["decline_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete Task
+         * @description Done (a join_visit task: "I'll join"). Only the assignee (anyone else: 404); a task no
+         *     longer open: 409. The creator is notified.
+         */
+        post: operations["complete_task"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2633,6 +3553,21 @@ export interface components {
          * @enum {string}
          */
         ApproverKind: "users" | "role" | "team_role" | "zone_role" | "manager" | "owner_manager" | "previous_approver_manager";
+        /** AssignmentOut */
+        AssignmentOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            by: components["schemas"]["UserRef"] | null;
+            from_owner: components["schemas"]["UserRef"] | null;
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string;
+            to_owner: components["schemas"]["UserRef"] | null;
+        };
         /** AssignmentRuleIn */
         AssignmentRuleIn: {
             /**
@@ -2797,6 +3732,145 @@ export interface components {
             /** Root Entity Id */
             root_entity_id: string | null;
         };
+        /**
+         * BidIn
+         * @description Exactly one of `competitor_id` or `competitor_name` (found by its normalised name, or
+         *     created). quote_currency defaults to CNY, status to active.
+         */
+        BidIn: {
+            /** Competitor Id */
+            competitor_id?: string | null;
+            /** Competitor Name */
+            competitor_name?: string | null;
+            /** Product */
+            product?: string | null;
+            /** Quote Amount */
+            quote_amount?: (number | string) | null;
+            /**
+             * Quote Currency
+             * @description ISO 4217, e.g. CNY
+             */
+            quote_currency?: string;
+            /** Relationship */
+            relationship?: ("close" | "normal" | "weak" | "unknown") | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status?: "active" | "eliminated" | "won" | "lost";
+            /** Strengths */
+            strengths?: string | null;
+            /** Weaknesses */
+            weaknesses?: string | null;
+        };
+        /** BidOut */
+        BidOut: {
+            /**
+             * Competitor Id
+             * Format: uuid
+             */
+            competitor_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Name
+             * @description the competitor's name
+             */
+            name: string;
+            /** Product */
+            product: string | null;
+            /**
+             * Quote Amount
+             * @description their quote, a decimal string
+             */
+            quote_amount: string | null;
+            /** Quote Currency */
+            quote_currency: string;
+            /**
+             * Relationship
+             * @description their relationship with the customer
+             */
+            relationship: ("close" | "normal" | "weak" | "unknown") | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "eliminated" | "won" | "lost";
+            /** Strengths */
+            strengths: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Weaknesses */
+            weaknesses: string | null;
+        };
+        /** BidPatch */
+        BidPatch: {
+            /** Product */
+            product?: string | null;
+            /** Quote Amount */
+            quote_amount?: (number | string) | null;
+            /**
+             * Quote Currency
+             * @description ISO 4217, e.g. CNY
+             */
+            quote_currency?: string;
+            /** Relationship */
+            relationship?: ("close" | "normal" | "weak" | "unknown") | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status?: "active" | "eliminated" | "won" | "lost";
+            /** Strengths */
+            strengths?: string | null;
+            /** Weaknesses */
+            weaknesses?: string | null;
+        };
+        /** Board */
+        Board: {
+            business_line: components["schemas"]["NamedRef"];
+            /** Stages */
+            stages: components["schemas"]["BoardStage"][];
+        };
+        /** BoardStage */
+        BoardStage: {
+            /** Amount */
+            amount: string;
+            /** Cards */
+            cards: components["schemas"]["OpportunityListItem"][];
+            /** Code */
+            code: string;
+            /** Count */
+            count: number;
+            /** Forecast Category */
+            forecast_category: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+            /** Weighted */
+            weighted: string;
+            /** Win Rate */
+            win_rate: string;
+        };
         /** Body_auth_token */
         Body_auth_token: {
             /** Password */
@@ -2824,6 +3898,99 @@ export interface components {
              * @default false
              */
             start?: boolean;
+        };
+        /** Body_upload_opportunity_document */
+        Body_upload_opportunity_document: {
+            /**
+             * File
+             * @description at most 50 MB, not empty
+             */
+            file: string;
+            kind: components["schemas"]["DocumentKind"];
+            /** Note */
+            note?: string | null;
+            /** Title */
+            title: string;
+        };
+        /** Body_upload_opportunity_document_version */
+        Body_upload_opportunity_document_version: {
+            /**
+             * File
+             * @description at most 50 MB, not empty
+             */
+            file: string;
+            /**
+             * Note
+             * @description what changed
+             */
+            note?: string | null;
+        };
+        /** BusinessLineIn */
+        BusinessLineIn: {
+            /** Code */
+            code: string;
+            /** Description */
+            description?: string | null;
+            grade_thresholds: components["schemas"]["GradeThresholdsIn"];
+            /** Name */
+            name: string;
+            /**
+             * Stages
+             * @description absent: a copy of the standard line's stages
+             */
+            stages?: components["schemas"]["PipelineStageIn"][] | null;
+        };
+        /** BusinessLineOut */
+        BusinessLineOut: {
+            /** Code */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            grade_thresholds: components["schemas"]["GradeThresholdsOut"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Is Default */
+            is_default: boolean;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+            /** Stages */
+            stages: components["schemas"]["PipelineStageOut"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /** BusinessLineUpdate */
+        BusinessLineUpdate: {
+            /** Description */
+            description?: string | null;
+            grade_thresholds?: components["schemas"]["GradeThresholdsIn"] | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /**
+             * Is Default
+             * @description true makes this the default line (the previous one stops being it)
+             */
+            is_default?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
         };
         /** CatalogOut */
         CatalogOut: {
@@ -2859,6 +4026,110 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * ChainEntryIn
+         * @description Exactly one of `contact_id` (a contact of the opportunity's customer) or `new_contact`
+         *     (created on the customer, validated like POST /customers/{id}/contacts).
+         */
+        ChainEntryIn: {
+            attitude?: components["schemas"]["Attitude"] | null;
+            /** Contact Id */
+            contact_id?: string | null;
+            /**
+             * Covered By Id
+             * @description the owner or a team member
+             */
+            covered_by_id?: string | null;
+            /** Influence */
+            influence?: ("high" | "medium" | "low") | null;
+            /** Last Touch At */
+            last_touch_at?: string | null;
+            new_contact?: components["schemas"]["ContactCreate"] | null;
+            /** Notes */
+            notes?: string | null;
+            role?: components["schemas"]["DecisionRole"] | null;
+            /** Satisfaction */
+            satisfaction?: number | null;
+        };
+        /** ChainEntryOut */
+        ChainEntryOut: {
+            attitude: components["schemas"]["Attitude"] | null;
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /**
+             * Covered By Id
+             * @description who on our side covers this contact
+             */
+            covered_by_id: string | null;
+            /** Covered By Name */
+            covered_by_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Department */
+            department: string | null;
+            /** Email */
+            email: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Influence */
+            influence: ("high" | "medium" | "low") | null;
+            /**
+             * Last Touch At
+             * @description the later of the value set here and the contact's latest follow-up on this customer
+             */
+            last_touch_at: string | null;
+            /** Mobile */
+            mobile: string | null;
+            /** Name */
+            name: string;
+            /** Notes */
+            notes: string | null;
+            /**
+             * Reports To Id
+             * @description the contact's manager (the customer's org chart)
+             */
+            reports_to_id: string | null;
+            role: components["schemas"]["DecisionRole"] | null;
+            /**
+             * Satisfaction
+             * @description 1–5
+             */
+            satisfaction: number | null;
+            /** Title */
+            title: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ChainEntryPatch */
+        ChainEntryPatch: {
+            attitude?: components["schemas"]["Attitude"] | null;
+            /**
+             * Covered By Id
+             * @description the owner or a team member
+             */
+            covered_by_id?: string | null;
+            /** Influence */
+            influence?: ("high" | "medium" | "low") | null;
+            /** Last Touch At */
+            last_touch_at?: string | null;
+            /** Notes */
+            notes?: string | null;
+            role?: components["schemas"]["DecisionRole"] | null;
+            /** Satisfaction */
+            satisfaction?: number | null;
+        };
         /** ChangeOut */
         ChangeOut: {
             /** After */
@@ -2877,11 +4148,140 @@ export interface components {
             /** Weight */
             weight?: number | null;
         };
+        /** ChartEdge */
+        ChartEdge: {
+            /**
+             * Direct
+             * @description false: they report through people who are not in the chain
+             */
+            direct: boolean;
+            /**
+             * Source
+             * Format: uuid
+             * @description the manager's contact id
+             */
+            source: string;
+            /**
+             * Target
+             * Format: uuid
+             * @description the contact id reporting to it
+             */
+            target: string;
+        };
+        /** ChartNode */
+        ChartNode: {
+            attitude: components["schemas"]["Attitude"] | null;
+            /** Department */
+            department: string | null;
+            /**
+             * Entry Id
+             * Format: uuid
+             */
+            entry_id: string;
+            /**
+             * Id
+             * Format: uuid
+             * @description the contact id
+             */
+            id: string;
+            /** Influence */
+            influence: ("high" | "medium" | "low") | null;
+            /** Name */
+            name: string;
+            role: components["schemas"]["DecisionRole"] | null;
+            /** Title */
+            title: string | null;
+        };
+        /** ChartOut */
+        ChartOut: {
+            /** Edges */
+            edges: components["schemas"]["ChartEdge"][];
+            /** Nodes */
+            nodes: components["schemas"]["ChartNode"][];
+            /**
+             * Roots
+             * @description contacts with nobody above them in the chain
+             */
+            roots: string[];
+        };
+        /** ChecklistIn */
+        ChecklistIn: {
+            /**
+             * Done
+             * @default true
+             */
+            done?: boolean;
+            /** Item */
+            item: string;
+            /** Stage Code */
+            stage_code: string;
+        };
+        /** CompanyIn */
+        CompanyIn: {
+            /** Address */
+            address?: string | null;
+            /** City Code */
+            city_code?: string | null;
+            /** Company Size */
+            company_size?: string | null;
+            /** Contact Mobile */
+            contact_mobile?: string | null;
+            /** Contact Name */
+            contact_name?: string | null;
+            /** Contact Title */
+            contact_title?: string | null;
+            /** Industry */
+            industry?: string | null;
+            /** Name */
+            name: string;
+            /** Province Code */
+            province_code?: string | null;
+            /** Uscc */
+            uscc?: string | null;
+        };
         /**
          * CompanySize
          * @enum {string}
          */
         CompanySize: "1-19" | "20-99" | "100-499" | "500-999" | "1000+";
+        /** CompetitorIn */
+        CompetitorIn: {
+            /** Name */
+            name: string;
+            /** Notes */
+            notes?: string | null;
+            /** Website */
+            website?: string | null;
+        };
+        /** CompetitorOut */
+        CompetitorOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Lost To Count
+             * @description opportunities (that you see) lost to it
+             */
+            lost_to_count: number;
+            /** Name */
+            name: string;
+            /** Notes */
+            notes: string | null;
+            /**
+             * Open Count
+             * @description open opportunities (that you see) it bids on
+             */
+            open_count: number;
+            /** Website */
+            website: string | null;
+        };
         /** ConditionIn */
         ConditionIn: {
             /**
@@ -2895,6 +4295,16 @@ export interface components {
              * @description a list for `in`; amounts and % as numbers
              */
             value: number | string | (number | string)[];
+        };
+        /** ConflictIn */
+        ConflictIn: {
+            /** Note */
+            note?: string | null;
+            /**
+             * Resolution
+             * @enum {string}
+             */
+            resolution: "accept" | "reject" | "merge";
         };
         /** ContactCreate */
         ContactCreate: {
@@ -3021,6 +4431,11 @@ export interface components {
              */
             customer_id: string;
             lead: components["schemas"]["LeadOut"];
+            /**
+             * Opportunity Id
+             * @description the opportunity created with the conversion
+             */
+            opportunity_id: string | null;
         };
         /** ConvertIn */
         ConvertIn: {
@@ -3029,6 +4444,43 @@ export interface components {
              * @description link to this existing customer instead of finding or creating one
              */
             customer_id?: string | null;
+            /** @description also create an opportunity for the customer (source: lead) */
+            opportunity?: components["schemas"]["ConvertOpportunityIn"] | null;
+        };
+        /**
+         * ConvertOpportunityIn
+         * @description The opportunity the qualified need becomes (商机), created with the customer.
+         */
+        ConvertOpportunityIn: {
+            /**
+             * Amount
+             * @default 0
+             */
+            amount?: number | string;
+            /**
+             * Business Line Id
+             * @description default: the default business line
+             */
+            business_line_id?: string | null;
+            /**
+             * Currency
+             * @default CNY
+             */
+            currency?: string;
+            /** Expected Close Date */
+            expected_close_date?: string | null;
+            /**
+             * Name
+             * @description default: the company and product
+             */
+            name?: string | null;
+            /** Next Step */
+            next_step?: string | null;
+            /**
+             * Product
+             * @description default: the lead's product
+             */
+            product?: string | null;
         };
         /** Counts */
         Counts: {
@@ -3054,6 +4506,26 @@ export interface components {
              * @description my requests still pending
              */
             submitted_pending: number;
+        };
+        /** CriteriaOption */
+        CriteriaOption: {
+            /** Label */
+            label: string;
+            /** Value */
+            value: string;
+        };
+        /** CriteriaOptionsOut */
+        CriteriaOptionsOut: {
+            /** Documents */
+            documents: components["schemas"]["CriteriaOption"][];
+            /** Forecast Categories */
+            forecast_categories: components["schemas"]["CriteriaOption"][];
+            /** Key Roles */
+            key_roles: components["schemas"]["CriteriaOption"][];
+            /** Required Fields */
+            required_fields: components["schemas"]["CriteriaOption"][];
+            /** Stage Kinds */
+            stage_kinds: components["schemas"]["CriteriaOption"][];
         };
         /** CustomerCreate */
         CustomerCreate: {
@@ -3429,6 +4901,12 @@ export interface components {
             /** Website */
             website?: string | null;
         };
+        /** DecisionChainOut */
+        DecisionChainOut: {
+            chart: components["schemas"]["ChartOut"];
+            /** Items */
+            items: components["schemas"]["ChainEntryOut"][];
+        };
         /** DecisionIn */
         DecisionIn: {
             /** Comment */
@@ -3438,7 +4916,15 @@ export interface components {
          * DecisionRole
          * @enum {string}
          */
-        DecisionRole: "decision_maker" | "influencer" | "user" | "gatekeeper" | "other";
+        DecisionRole: "decision_maker" | "champion" | "influencer" | "user" | "gatekeeper" | "other";
+        /** DeclineIn */
+        DeclineIn: {
+            /**
+             * Reason
+             * @description told to the task's creator
+             */
+            reason?: string | null;
+        };
         /** DelegateIn */
         DelegateIn: {
             /** Comment */
@@ -3584,6 +5070,64 @@ export interface components {
                 [key: string]: string[];
             };
         };
+        /**
+         * DocumentKind
+         * @enum {string}
+         */
+        DocumentKind: "solution" | "proposal" | "technical" | "quote" | "other";
+        /** DocumentOut */
+        DocumentOut: {
+            /**
+             * Document Id
+             * Format: uuid
+             */
+            document_id: string;
+            kind: components["schemas"]["DocumentKind"];
+            latest: components["schemas"]["DocumentVersionOut"];
+            /** Title */
+            title: string;
+            /**
+             * Versions
+             * @description newest first; versions[0] is latest
+             */
+            versions: components["schemas"]["DocumentVersionOut"][];
+        };
+        /** DocumentVersionOut */
+        DocumentVersionOut: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Document Id
+             * Format: uuid
+             */
+            document_id: string;
+            /**
+             * Download Url
+             * @description GET it for the bytes (with the caller's credentials)
+             */
+            download_url: string;
+            /** File Name */
+            file_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Note */
+            note: string | null;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+            uploaded_by: components["schemas"]["UserRef"] | null;
+            /** Version Number */
+            version_number: number;
+        };
         /** DueCustomer */
         DueCustomer: {
             /**
@@ -3612,6 +5156,48 @@ export interface components {
             description: string;
             /** Type */
             type: string;
+        };
+        /** ExitCriteriaIn */
+        ExitCriteriaIn: {
+            /**
+             * Checklist
+             * @description items someone must tick
+             */
+            checklist?: string[];
+            /**
+             * Documents
+             * @description document kinds that must be uploaded
+             */
+            documents?: components["schemas"]["DocumentKind"][];
+            /**
+             * Key Roles
+             * @description decision-chain roles that must be identified
+             */
+            key_roles?: components["schemas"]["DecisionRole"][];
+            /**
+             * Min Contacts
+             * @description customer contacts in the decision chain
+             * @default 0
+             */
+            min_contacts?: number;
+            /**
+             * Required Fields
+             * @description opportunity fields that must be filled (criteria-options)
+             */
+            required_fields?: string[];
+        };
+        /** ExitCriteriaOut */
+        ExitCriteriaOut: {
+            /** Checklist */
+            checklist: string[];
+            /** Documents */
+            documents: string[];
+            /** Key Roles */
+            key_roles: string[];
+            /** Min Contacts */
+            min_contacts: number;
+            /** Required Fields */
+            required_fields: string[];
         };
         /**
          * ExportFormat
@@ -3869,6 +5455,11 @@ export interface components {
             next_follow_up_on: string | null;
             /** Next Step */
             next_step: string | null;
+            /**
+             * Opportunity Id
+             * @description the opportunity it was about, if any
+             */
+            opportunity_id: string | null;
             /** Version */
             version: number;
         };
@@ -3882,6 +5473,11 @@ export interface components {
             /** Next Step */
             next_step?: string | null;
         };
+        /**
+         * ForecastCategory
+         * @enum {string}
+         */
+        ForecastCategory: "pipeline" | "best_case" | "commit" | "closed" | "omitted";
         /** FunnelStage */
         FunnelStage: {
             /** Count */
@@ -3894,6 +5490,37 @@ export interface components {
          * @enum {string}
          */
         Gender: "male" | "female" | "other";
+        /**
+         * GradeThresholdsIn
+         * @description Grades by amount (seed 000): at least A → A, at least B → B, else C. A ≥ B > 0.
+         */
+        GradeThresholdsIn: {
+            /** A */
+            A: number | string;
+            /** B */
+            B: number | string;
+        };
+        /** GradeThresholdsOut */
+        GradeThresholdsOut: {
+            /** A */
+            A: string | null;
+            /** B */
+            B: string | null;
+        };
+        /** History */
+        History: {
+            /** Assignments */
+            assignments: components["schemas"]["AssignmentOut"][];
+            /** Stages */
+            stages: components["schemas"]["StageChangeOut"][];
+            /**
+             * Time In Stage
+             * @description per stage: total seconds spent there (current included)
+             */
+            time_in_stage: {
+                [key: string]: unknown;
+            }[];
+        };
         /**
          * IdType
          * @enum {string}
@@ -4010,10 +5637,37 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** InvitationOut */
+        InvitationOut: {
+            /** Due At */
+            due_at: string | null;
+            /**
+             * Status
+             * @description open: not answered; done: joining
+             * @enum {string}
+             */
+            status: "open" | "done" | "declined";
+            /**
+             * Task Id
+             * Format: uuid
+             */
+            task_id: string;
+            user: components["schemas"]["UserRef"];
+        };
         /** Items[AssignmentRuleOut] */
         Items_AssignmentRuleOut_: {
             /** Items */
             items: components["schemas"]["AssignmentRuleOut"][];
+        };
+        /** Items[BidOut] */
+        Items_BidOut_: {
+            /** Items */
+            items: components["schemas"]["BidOut"][];
+        };
+        /** Items[BusinessLineOut] */
+        Items_BusinessLineOut_: {
+            /** Items */
+            items: components["schemas"]["BusinessLineOut"][];
         };
         /** Items[CategoryOut] */
         Items_CategoryOut_: {
@@ -4029,6 +5683,11 @@ export interface components {
         Items_DepartmentOut_: {
             /** Items */
             items: components["schemas"]["DepartmentOut"][];
+        };
+        /** Items[DocumentOut] */
+        Items_DocumentOut_: {
+            /** Items */
+            items: components["schemas"]["DocumentOut"][];
         };
         /** Items[EventTypeOut] */
         Items_EventTypeOut_: {
@@ -4060,6 +5719,11 @@ export interface components {
             /** Items */
             items: components["schemas"]["LevelOut"][];
         };
+        /** Items[LostReason] */
+        Items_LostReason_: {
+            /** Items */
+            items: components["schemas"]["LostReason"][];
+        };
         /** Items[LostRow] */
         Items_LostRow_: {
             /** Items */
@@ -4085,15 +5749,30 @@ export interface components {
             /** Items */
             items: components["schemas"]["RoleOut"][];
         };
+        /** Items[SalesTargetOut] */
+        Items_SalesTargetOut_: {
+            /** Items */
+            items: components["schemas"]["SalesTargetOut"][];
+        };
+        /** Items[SampleOut] */
+        Items_SampleOut_: {
+            /** Items */
+            items: components["schemas"]["SampleOut"][];
+        };
         /** Items[TagOut] */
         Items_TagOut_: {
             /** Items */
             items: components["schemas"]["TagOut"][];
         };
+        /** Items[TaskOut] */
+        Items_TaskOut_: {
+            /** Items */
+            items: components["schemas"]["TaskOut"][];
+        };
         /** Items[TeamOut] */
         Items_TeamOut_: {
             /** Items */
-            items: components["schemas"]["TeamOut"][];
+            items: components["schemas"]["api__routers__org__TeamOut"][];
         };
         /** Items[TierOut] */
         Items_TierOut_: {
@@ -4792,6 +6471,30 @@ export interface components {
             /** Locked */
             locked: boolean;
         };
+        /** LostIn */
+        LostIn: {
+            /** Competitor Id */
+            competitor_id?: string | null;
+            /**
+             * Competitor Name
+             * @description the competitor who won (created if new)
+             */
+            competitor_name?: string | null;
+            /** Note */
+            note?: string | null;
+            /**
+             * Reason
+             * @description a lost-reason code (GET /opportunities/lost-reasons)
+             */
+            reason: string;
+        };
+        /** LostReason */
+        LostReason: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
         /** LostRow */
         LostRow: {
             /** Count */
@@ -4881,6 +6584,63 @@ export interface components {
             /** Zone Ids */
             zone_ids: string[];
         };
+        /** MemberIn */
+        MemberIn: {
+            /** Note */
+            note?: string | null;
+            role: components["schemas"]["MemberRole"];
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
+        /** MemberOut */
+        MemberOut: {
+            /**
+             * Added At
+             * Format: date-time
+             */
+            added_at: string;
+            added_by: components["schemas"]["UserRef"] | null;
+            /** Department Name */
+            department_name: string | null;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Email
+             * @description shown because they are on the team
+             */
+            email: string | null;
+            /** Is Active */
+            is_active: boolean;
+            /** Note */
+            note: string | null;
+            /**
+             * Phone
+             * @description the user's mobile: shown because they are on the team
+             */
+            phone: string | null;
+            role: components["schemas"]["MemberRole"];
+            /** Team Name */
+            team_name: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
+        /** MemberPatch */
+        MemberPatch: {
+            /** Note */
+            note?: string | null;
+            role?: components["schemas"]["MemberRole"];
+        };
+        /**
+         * MemberRole
+         * @enum {string}
+         */
+        MemberRole: "sales" | "presales" | "marketing" | "service" | "other";
         /** MembershipOut */
         MembershipOut: {
             /** Ended At */
@@ -4930,6 +6690,17 @@ export interface components {
             user_id: string;
             /** User Name */
             user_name: string;
+        };
+        /** MissingOut */
+        MissingOut: {
+            /** Item */
+            item: string;
+            /** Kind */
+            kind: string;
+            /** Message */
+            message: string;
+            /** Stage */
+            stage: string;
         };
         /**
          * Mode
@@ -4994,6 +6765,337 @@ export interface components {
          * @enum {string}
          */
         Operator: "gt" | "gte" | "lt" | "lte" | "eq" | "ne" | "in";
+        /** OpportunityCreate */
+        OpportunityCreate: {
+            /**
+             * Amount
+             * @default 0
+             */
+            amount?: number | string;
+            /**
+             * Business Line Id
+             * @description default: the default business line
+             */
+            business_line_id?: string | null;
+            /**
+             * Currency
+             * @description ISO 4217
+             * @default CNY
+             */
+            currency?: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Description */
+            description?: string | null;
+            /** Expected Close Date */
+            expected_close_date?: string | null;
+            /** Name */
+            name: string;
+            /** Next Step */
+            next_step?: string | null;
+            /**
+             * Owner Id
+             * @description a manager may name someone they manage; default: you
+             */
+            owner_id?: string | null;
+            /** Priority */
+            priority?: ("key" | "normal") | null;
+            /**
+             * Product
+             * @description the main product (registration conflicts)
+             */
+            product?: string | null;
+            /** Products */
+            products?: components["schemas"]["ProductLine"][];
+            /** @description key customer, multi-party bidding, cross-zone: needs approval */
+            special_kind?: components["schemas"]["SpecialKind"] | null;
+            /** Special Reason */
+            special_reason?: string | null;
+            /**
+             * Stage Id
+             * @description an open stage; default: the line's first
+             */
+            stage_id?: string | null;
+        };
+        /** OpportunityFollowUpCreate */
+        OpportunityFollowUpCreate: {
+            /**
+             * Contact Id
+             * @description a contact of the opportunity's customer
+             */
+            contact_id?: string | null;
+            /** Content */
+            content: string;
+            /**
+             * Happened At
+             * @description defaults to now; must carry a UTC offset
+             */
+            happened_at?: string | null;
+            /**
+             * Invite User Ids
+             * @description visits only: colleagues asked to join (each gets a join_visit task)
+             */
+            invite_user_ids?: string[];
+            kind: components["schemas"]["FollowUpKind"];
+            /**
+             * Next Follow Up On
+             * @description the next visit: invitations are due that day, 09:00
+             */
+            next_follow_up_on?: string | null;
+            /** Next Step */
+            next_step?: string | null;
+        };
+        /** OpportunityFollowUpOut */
+        OpportunityFollowUpOut: {
+            author: components["schemas"]["UserRef"] | null;
+            contact: components["schemas"]["NamedRef"] | null;
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /**
+             * Happened At
+             * Format: date-time
+             */
+            happened_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Invitations */
+            invitations: components["schemas"]["InvitationOut"][];
+            kind: components["schemas"]["FollowUpKind"];
+            /** Next Follow Up On */
+            next_follow_up_on: string | null;
+            /** Next Step */
+            next_step: string | null;
+            /**
+             * Opportunity Id
+             * Format: uuid
+             */
+            opportunity_id: string;
+            /** Version */
+            version: number;
+        };
+        /** OpportunityListItem */
+        OpportunityListItem: {
+            /** Amount */
+            amount: string;
+            /** Approval Status */
+            approval_status: string;
+            /**
+             * Business Line Id
+             * Format: uuid
+             */
+            business_line_id: string;
+            /** Conflict */
+            conflict: boolean;
+            /** Currency */
+            currency: string;
+            customer: components["schemas"]["NamedRef"];
+            /** Days In Stage */
+            days_in_stage: number;
+            /** Expected Close Date */
+            expected_close_date: string | null;
+            /** Grade */
+            grade: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Next Step */
+            next_step: string | null;
+            owner: components["schemas"]["UserRef"] | null;
+            /** Priority */
+            priority: string;
+            /** Queue */
+            queue: string | null;
+            /** Source */
+            source: string;
+            /** Special Kind */
+            special_kind: string | null;
+            stage: components["schemas"]["NamedRef"];
+            /** Stage Code */
+            stage_code: string;
+            /**
+             * Stage Entered At
+             * Format: date-time
+             */
+            stage_entered_at: string;
+            status: components["schemas"]["OpportunityStatus"];
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Weighted */
+            weighted: string;
+            /** Win Rate */
+            win_rate: string;
+            /** Zone Id */
+            zone_id: string | null;
+        };
+        /** OpportunityOut */
+        OpportunityOut: {
+            /** Amount */
+            amount: string;
+            /** Approval Request Id */
+            approval_request_id: string | null;
+            /** Approval Status */
+            approval_status: string;
+            business_line: components["schemas"]["NamedRef"];
+            /**
+             * Business Line Id
+             * Format: uuid
+             */
+            business_line_id: string;
+            /** Closed At */
+            closed_at: string | null;
+            /** Conflict */
+            conflict: boolean;
+            /** Conflict Status */
+            conflict_status: string | null;
+            conflict_with: components["schemas"]["NamedRef"] | null;
+            /** Contract Number */
+            contract_number: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Currency */
+            currency: string;
+            customer: components["schemas"]["NamedRef"];
+            /** Days In Stage */
+            days_in_stage: number;
+            /** Description */
+            description: string | null;
+            /** Expected Close Date */
+            expected_close_date: string | null;
+            /** Furthest Position */
+            furthest_position: number;
+            /** Grade */
+            grade: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lead Id */
+            lead_id: string | null;
+            /** Lost Note */
+            lost_note: string | null;
+            /** Lost Reason */
+            lost_reason: string | null;
+            lost_to: components["schemas"]["NamedRef"] | null;
+            /** Name */
+            name: string;
+            /** Next Step */
+            next_step: string | null;
+            owner: components["schemas"]["UserRef"] | null;
+            /** Path */
+            path: components["schemas"]["StagePath"][];
+            permissions: components["schemas"]["Permissions"];
+            /** Priority */
+            priority: string;
+            /** Product */
+            product: string | null;
+            /** Products */
+            products: {
+                [key: string]: unknown;
+            }[];
+            /** Queue */
+            queue: string | null;
+            /** Routing Trace */
+            routing_trace: {
+                [key: string]: unknown;
+            };
+            /** Source */
+            source: string;
+            /** Special Kind */
+            special_kind: string | null;
+            stage: components["schemas"]["NamedRef"];
+            /** Stage Code */
+            stage_code: string;
+            /**
+             * Stage Entered At
+             * Format: date-time
+             */
+            stage_entered_at: string;
+            status: components["schemas"]["OpportunityStatus"];
+            team: components["schemas"]["NamedRef"] | null;
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Weighted */
+            weighted: string;
+            /** Win Rate */
+            win_rate: string;
+            /** Won Amount */
+            won_amount: string | null;
+            /** Won On */
+            won_on: string | null;
+            /** Zone Id */
+            zone_id: string | null;
+        };
+        /**
+         * OpportunitySource
+         * @enum {string}
+         */
+        OpportunitySource: "lead" | "registration" | "import" | "manual";
+        /**
+         * OpportunityStatus
+         * @enum {string}
+         */
+        OpportunityStatus: "open" | "won" | "lost";
+        /** OpportunityUpdate */
+        OpportunityUpdate: {
+            /** Amount */
+            amount?: number | string | null;
+            /** Currency */
+            currency?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Expected Close Date */
+            expected_close_date?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Next Step */
+            next_step?: string | null;
+            /** Priority */
+            priority?: ("key" | "normal") | null;
+            /** Product */
+            product?: string | null;
+            /** Products */
+            products?: components["schemas"]["ProductLine"][] | null;
+        };
         /** Page[ApiKeyOut] */
         Page_ApiKeyOut_: {
             /** Items */
@@ -5012,6 +7114,13 @@ export interface components {
         Page_AuditEntryOut_: {
             /** Items */
             items: components["schemas"]["AuditEntryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[CompetitorOut] */
+        Page_CompetitorOut_: {
+            /** Items */
+            items: components["schemas"]["CompetitorOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -5071,10 +7180,38 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[OpportunityFollowUpOut] */
+        Page_OpportunityFollowUpOut_: {
+            /** Items */
+            items: components["schemas"]["OpportunityFollowUpOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[OpportunityListItem] */
+        Page_OpportunityListItem_: {
+            /** Items */
+            items: components["schemas"]["OpportunityListItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[PipelineDrillItem] */
+        Page_PipelineDrillItem_: {
+            /** Items */
+            items: components["schemas"]["PipelineDrillItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[PoolCustomer] */
         Page_PoolCustomer_: {
             /** Items */
             items: components["schemas"]["PoolCustomer"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[TaskOut] */
+        Page_TaskOut_: {
+            /** Items */
+            items: components["schemas"]["TaskOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -5115,6 +7252,340 @@ export interface components {
             submitted_at: string;
             /** Title */
             title: string;
+        };
+        /** Permissions */
+        Permissions: {
+            /** Move */
+            move: boolean;
+            /** Reassign */
+            reassign: boolean;
+            /** Update */
+            update: boolean;
+        };
+        /**
+         * PersonCard
+         * @description Shown to everyone who sees the opportunity: teammates share phone and e-mail (seed 002).
+         */
+        PersonCard: {
+            /** Department Name */
+            department_name: string | null;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Email
+             * @description shown because they are on the team
+             */
+            email: string | null;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Phone
+             * @description the user's mobile: shown because they are on the team
+             */
+            phone: string | null;
+            /** Team Name */
+            team_name: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
+        /** PipelineAmounts */
+        PipelineAmounts: {
+            /** Amount */
+            amount: string;
+            /** Count */
+            count: number;
+        };
+        /** PipelineBoard */
+        PipelineBoard: {
+            business_line: components["schemas"]["NamedRef"];
+            /** By Forecast Category */
+            by_forecast_category: components["schemas"]["PipelineCategory"][];
+            /** Currency */
+            currency: string;
+            /** Loss Competitors */
+            loss_competitors: components["schemas"]["PipelineLossCompetitor"][];
+            /** Loss Reasons */
+            loss_reasons: components["schemas"]["PipelineLossReason"][];
+            outcomes: components["schemas"]["PipelineOutcomes"];
+            period: components["schemas"]["PipelinePeriod"];
+            /** Stages */
+            stages: components["schemas"]["PipelineStageRow"][];
+            stock_vs_new: components["schemas"]["PipelineStockVsNew"];
+            target: components["schemas"]["PipelineTarget"];
+            totals: components["schemas"]["PipelineWeighed"];
+        };
+        /** PipelineCategory */
+        PipelineCategory: {
+            /** Amount */
+            amount: string;
+            /** Category */
+            category: string;
+            /** Count */
+            count: number;
+            /** Weighted */
+            weighted: string;
+        };
+        /** PipelineDrillItem */
+        PipelineDrillItem: {
+            /** Amount */
+            amount: string;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Expected Close Date */
+            expected_close_date: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lost Reason */
+            lost_reason: string | null;
+            /** Lost To Id */
+            lost_to_id: string | null;
+            /** Name */
+            name: string;
+            /** Owner Id */
+            owner_id: string | null;
+            /** Owner Name */
+            owner_name: string | null;
+            /**
+             * Stage Id
+             * Format: uuid
+             */
+            stage_id: string;
+            /** Stage Name */
+            stage_name: string;
+            /** Status */
+            status: string;
+            /** Weighted */
+            weighted: string;
+            /** Won Amount */
+            won_amount: string | null;
+        };
+        /** PipelineLossCompetitor */
+        PipelineLossCompetitor: {
+            /** Amount */
+            amount: string;
+            /**
+             * Competitor Id
+             * Format: uuid
+             */
+            competitor_id: string;
+            /** Count */
+            count: number;
+            /** Name */
+            name: string;
+        };
+        /** PipelineLossReason */
+        PipelineLossReason: {
+            /** Amount */
+            amount: string;
+            /** Count */
+            count: number;
+            /** Name */
+            name: string;
+            /** Reason */
+            reason: string;
+        };
+        /** PipelineOutcomes */
+        PipelineOutcomes: {
+            /**
+             * Loss Rate
+             * @description percent: lost / (won + lost) in the period
+             */
+            loss_rate: string | null;
+            lost: components["schemas"]["PipelineAmounts"];
+            won: components["schemas"]["PipelineAmounts"];
+        };
+        /** PipelinePeriod */
+        PipelinePeriod: {
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+        };
+        /** PipelineStageIn */
+        PipelineStageIn: {
+            /**
+             * Code
+             * @description lower-case letters, digits, _; unique in the line
+             */
+            code: string;
+            exit_criteria?: components["schemas"]["ExitCriteriaIn"];
+            /** @default pipeline */
+            forecast_category?: components["schemas"]["ForecastCategory"];
+            /**
+             * Id
+             * @description an existing stage of the line to update; absent: a new stage
+             */
+            id?: string | null;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active?: boolean;
+            /** @default open */
+            kind?: components["schemas"]["StageKind"];
+            /** Name */
+            name: string;
+            /**
+             * Protects Customer
+             * @description an opportunity here keeps its customer out of recycling
+             * @default false
+             */
+            protects_customer?: boolean;
+            /**
+             * Win Rate
+             * @description percent
+             */
+            win_rate: number | string;
+        };
+        /** PipelineStageOut */
+        PipelineStageOut: {
+            /** Code */
+            code: string;
+            exit_criteria: components["schemas"]["ExitCriteriaOut"];
+            forecast_category: components["schemas"]["ForecastCategory"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            kind: components["schemas"]["StageKind"];
+            /** Name */
+            name: string;
+            /**
+             * Open Count
+             * @description open opportunities sitting in the stage
+             */
+            open_count: number;
+            /** Position */
+            position: number;
+            /** Protects Customer */
+            protects_customer: boolean;
+            /**
+             * Win Rate
+             * @description percent, a decimal string
+             */
+            win_rate: string;
+        };
+        /** PipelineStageRow */
+        PipelineStageRow: {
+            /** Amount */
+            amount: string;
+            /**
+             * Avg Days
+             * @description average days spent in the stage, for moves out of it in the period
+             */
+            avg_days: string | null;
+            /** Code */
+            code: string;
+            /**
+             * Conversion To Next
+             * @description percent of those that reached this stage which reached the next (the last: won)
+             */
+            conversion_to_next: string | null;
+            /**
+             * Count
+             * @description open opportunities sitting in the stage now
+             */
+            count: number;
+            /** Forecast Category */
+            forecast_category: string;
+            /**
+             * Moves
+             * @description moves out of the stage in the period (avg_days averages these)
+             */
+            moves: number;
+            /** Name */
+            name: string;
+            /**
+             * Reached
+             * @description opportunities (any status) that got this far
+             */
+            reached: number;
+            /**
+             * Stage Id
+             * Format: uuid
+             */
+            stage_id: string;
+            /**
+             * Weighted
+             * @description Σ amount × win rate, each opportunity to the cent
+             */
+            weighted: string;
+            /**
+             * Win Rate
+             * @description percent, e.g. 10.00
+             */
+            win_rate: string;
+        };
+        /** PipelineStagesIn */
+        PipelineStagesIn: {
+            /**
+             * Stages
+             * @description the whole set, in order
+             */
+            stages: components["schemas"]["PipelineStageIn"][];
+        };
+        /** PipelineStockVsNew */
+        PipelineStockVsNew: {
+            new: components["schemas"]["PipelineAmounts"];
+            stock: components["schemas"]["PipelineAmounts"];
+        };
+        /** PipelineTarget */
+        PipelineTarget: {
+            /**
+             * Amount
+             * @description the months' target; null when none is set (or not yours to see)
+             */
+            amount: string | null;
+            /**
+             * Attainment
+             * @description percent: won in the period / target
+             */
+            attainment: string | null;
+            /**
+             * Gap
+             * @description target − weighted pipeline, never below 0
+             */
+            gap: string | null;
+            /** Weighted Pipeline */
+            weighted_pipeline: string;
+        };
+        /** PipelineWeighed */
+        PipelineWeighed: {
+            /** Amount */
+            amount: string;
+            /** Count */
+            count: number;
+            /** Weighted */
+            weighted: string;
         };
         /** PoliciesIn */
         PoliciesIn: {
@@ -5467,6 +7938,15 @@ export interface components {
              */
             type: string;
         };
+        /** ProductLine */
+        ProductLine: {
+            /** Name */
+            name: string;
+            /** Notes */
+            notes?: string | null;
+            /** Quantity */
+            quantity?: number | null;
+        };
         /** ProtectionOut */
         ProtectionOut: {
             /** Ends At */
@@ -5540,6 +8020,16 @@ export interface components {
              * @description honeypot: must stay empty
              */
             website?: string | null;
+        };
+        /** ReassignIn */
+        ReassignIn: {
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+            /** Reason */
+            reason: string;
         };
         /** Received */
         Received: {
@@ -5625,6 +8115,48 @@ export interface components {
             /** Parent Code */
             parent_code: string | null;
         };
+        /** RegistrationIn */
+        RegistrationIn: {
+            /**
+             * Amount
+             * @default 0
+             */
+            amount?: number | string;
+            /** Business Line Id */
+            business_line_id?: string | null;
+            company?: components["schemas"]["CompanyIn"] | null;
+            /**
+             * Currency
+             * @description ISO 4217
+             * @default CNY
+             */
+            currency?: string;
+            /**
+             * Customer Id
+             * @description a customer you can see; or name the company
+             */
+            customer_id?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Expected Close Date */
+            expected_close_date?: string | null;
+            /** Name */
+            name: string;
+            /** Next Step */
+            next_step?: string | null;
+            /** Priority */
+            priority?: ("key" | "normal") | null;
+            /**
+             * Product
+             * @description the main product (registration conflicts)
+             */
+            product?: string | null;
+            /** Products */
+            products?: components["schemas"]["ProductLine"][];
+            special_kind?: components["schemas"]["SpecialKind"] | null;
+            /** Special Reason */
+            special_reason?: string | null;
+        };
         /** RejectIn */
         RejectIn: {
             /**
@@ -5660,6 +8192,112 @@ export interface components {
          * @enum {string}
          */
         RequestKind: "customer_level_change" | "customer_finance_change" | "special_opportunity" | "sample" | "quote" | "contract" | "contract_change" | "payment";
+        /** RequirementCounts */
+        RequirementCounts: {
+            /** Closed */
+            closed: number;
+            /** Confirmed */
+            confirmed: number;
+            /** Open */
+            open: number;
+            /** Responded */
+            responded: number;
+        };
+        /** RequirementCreate */
+        RequirementCreate: {
+            /**
+             * Assignee Id
+             * @description the owner or an opportunity team member
+             */
+            assignee_id?: string | null;
+            /** Detail */
+            detail?: string | null;
+            /**
+             * Priority
+             * @default medium
+             * @enum {string}
+             */
+            priority?: "high" | "medium" | "low";
+            /** Title */
+            title: string;
+        };
+        /** RequirementList */
+        RequirementList: {
+            counts: components["schemas"]["RequirementCounts"];
+            /** Items */
+            items: components["schemas"]["RequirementOut"][];
+        };
+        /** RequirementOut */
+        RequirementOut: {
+            assignee: components["schemas"]["UserRef"] | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            confirmed_by: components["schemas"]["UserRef"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            created_by: components["schemas"]["UserRef"] | null;
+            /** Detail */
+            detail: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Opportunity Id
+             * Format: uuid
+             */
+            opportunity_id: string;
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "high" | "medium" | "low";
+            /** Responded At */
+            responded_at: string | null;
+            responded_by: components["schemas"]["UserRef"] | null;
+            /** Response */
+            response: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "confirmed" | "responded" | "closed";
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /** RequirementUpdate */
+        RequirementUpdate: {
+            /**
+             * Assignee Id
+             * @description null unassigns
+             */
+            assignee_id?: string | null;
+            /** Detail */
+            detail?: string | null;
+            /** Priority */
+            priority?: ("high" | "medium" | "low") | null;
+            /** Title */
+            title?: string | null;
+        };
+        /** RespondIn */
+        RespondIn: {
+            /**
+             * Response
+             * @description 需求应答: the answer to the customer
+             */
+            response: string;
+        };
         /** ResubmitIn */
         ResubmitIn: {
             /** @description a financial change: the values asked for now */
@@ -5748,11 +8386,255 @@ export interface components {
             /** Province Code */
             province_code?: string | null;
         };
+        /** SalesTargetBatch */
+        SalesTargetBatch: {
+            /** Items */
+            items: components["schemas"]["SalesTargetIn"][];
+        };
+        /** SalesTargetIn */
+        SalesTargetIn: {
+            /** Amount */
+            amount: number | string;
+            /** Business Line Id */
+            business_line_id?: string | null;
+            /**
+             * Currency
+             * @description ISO 4217, e.g. CNY
+             * @default CNY
+             */
+            currency?: string;
+            /**
+             * Month
+             * @description YYYY-MM
+             */
+            month: string;
+            /**
+             * Scope Id
+             * Format: uuid
+             */
+            scope_id: string;
+            /**
+             * Scope Type
+             * @enum {string}
+             */
+            scope_type: "user" | "team" | "zone";
+        };
+        /** SalesTargetOut */
+        SalesTargetOut: {
+            /** Amount */
+            amount: string;
+            /**
+             * Business Line Id
+             * @description null: the target counts for every business line
+             */
+            business_line_id: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Month
+             * @description YYYY-MM
+             */
+            month: string;
+            /**
+             * Scope Id
+             * Format: uuid
+             */
+            scope_id: string;
+            /** Scope Name */
+            scope_name: string;
+            /**
+             * Scope Type
+             * @enum {string}
+             */
+            scope_type: "user" | "team" | "zone";
+            set_by: components["schemas"]["UserRef"] | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /** SampleApproval */
+        SampleApproval: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "withdrawn";
+            /**
+             * Step Name
+             * @description the open step while pending
+             */
+            step_name: string | null;
+        };
+        /** SampleCreate */
+        SampleCreate: {
+            /**
+             * Kind
+             * @default sample
+             * @enum {string}
+             */
+            kind?: "sample" | "poc";
+            /** Needed By */
+            needed_by?: string | null;
+            /** Product */
+            product: string;
+            /** Purpose */
+            purpose: string;
+            /** Quantity */
+            quantity: number;
+            /** Ship To */
+            ship_to?: string | null;
+        };
+        /** SampleOut */
+        SampleOut: {
+            approval: components["schemas"]["SampleApproval"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sample" | "poc";
+            /** Needed By */
+            needed_by: string | null;
+            /**
+             * Opportunity Id
+             * Format: uuid
+             */
+            opportunity_id: string;
+            /** Product */
+            product: string;
+            /** Purpose */
+            purpose: string;
+            /** Quantity */
+            quantity: number;
+            requested_by: components["schemas"]["UserRef"] | null;
+            /** Ship To */
+            ship_to: string | null;
+            /**
+             * Shipped At
+             * @description when it was marked shipped
+             */
+            shipped_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "withdrawn" | "shipped";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /**
          * SelfApproval
          * @enum {string}
          */
         SelfApproval: "skip" | "auto_approve";
+        /** SpecialIn */
+        SpecialIn: {
+            /** Reason */
+            reason: string;
+            special_kind: components["schemas"]["SpecialKind"];
+        };
+        /**
+         * SpecialKind
+         * @description Opportunities that need approval before they proceed (seed 001).
+         * @enum {string}
+         */
+        SpecialKind: "key_customer" | "multi_party_bidding" | "cross_zone";
+        /** StageChangeOut */
+        StageChangeOut: {
+            from_stage: components["schemas"]["NamedRef"] | null;
+            /** Id */
+            id: number;
+            /**
+             * Moved At
+             * Format: date-time
+             */
+            moved_at: string;
+            moved_by: components["schemas"]["UserRef"] | null;
+            /** Note */
+            note: string | null;
+            /** Seconds In From */
+            seconds_in_from: number | null;
+            to_stage: components["schemas"]["NamedRef"];
+        };
+        /**
+         * StageKind
+         * @enum {string}
+         */
+        StageKind: "open" | "won" | "lost";
+        /** StageMoveIn */
+        StageMoveIn: {
+            lost?: components["schemas"]["LostIn"] | null;
+            /** Note */
+            note?: string | null;
+            /** Stage Code */
+            stage_code?: string | null;
+            /** Stage Id */
+            stage_id?: string | null;
+            won?: components["schemas"]["WonIn"] | null;
+        };
+        /** StagePath */
+        StagePath: {
+            /**
+             * Checklist
+             * @description each item with done, by, at
+             */
+            checklist: {
+                [key: string]: unknown;
+            }[];
+            /** Code */
+            code: string;
+            /** Exit Criteria */
+            exit_criteria: {
+                [key: string]: unknown;
+            };
+            /** Forecast Category */
+            forecast_category: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Current */
+            is_current: boolean;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+            /** Reached */
+            reached: boolean;
+            /** Unmet */
+            unmet: components["schemas"]["MissingOut"][];
+            /** Win Rate */
+            win_rate: string;
+        };
         /** StartIn */
         StartIn: {
             /**
@@ -5925,6 +8807,49 @@ export interface components {
             /** Weight */
             weight: number;
         };
+        /** TaskOut */
+        TaskOut: {
+            assignee: components["schemas"]["UserRef"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            created_by: components["schemas"]["UserRef"] | null;
+            customer: components["schemas"]["NamedRef"] | null;
+            /** Detail */
+            detail: string | null;
+            /**
+             * Done At
+             * @description when it was done or declined
+             */
+            done_at: string | null;
+            /** Due At */
+            due_at: string | null;
+            /**
+             * Follow Up Id
+             * @description join_visit: the visit that invited
+             */
+            follow_up_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "join_visit" | "requirement" | "other";
+            opportunity: components["schemas"]["NamedRef"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "done" | "declined";
+            /** Title */
+            title: string;
+        };
         /** TeamCreate */
         TeamCreate: {
             /**
@@ -5939,28 +8864,6 @@ export interface components {
              * @description parent team, in the same sales zone
              */
             parent_id?: string | null;
-            /**
-             * Zone Id
-             * Format: uuid
-             */
-            zone_id: string;
-        };
-        /** TeamOut */
-        TeamOut: {
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            manager: components["schemas"]["UserRef"] | null;
-            /** Member Count */
-            member_count: number;
-            /** Name */
-            name: string;
-            /** Parent Id */
-            parent_id: string | null;
-            /** Version */
-            version: number;
             /**
              * Zone Id
              * Format: uuid
@@ -6371,6 +9274,21 @@ export interface components {
             /** Comment */
             comment?: string | null;
         };
+        /** WonIn */
+        WonIn: {
+            /**
+             * Amount
+             * @description the deal amount
+             */
+            amount: number | string;
+            /** Contract Number */
+            contract_number?: string | null;
+            /**
+             * Signed On
+             * Format: date
+             */
+            signed_on: string;
+        };
         /** ZoneCreate */
         ZoneCreate: {
             /**
@@ -6506,6 +9424,35 @@ export interface components {
              * Format: uuid
              */
             user_id: string;
+        };
+        /** TeamOut */
+        api__routers__opportunity_team__TeamOut: {
+            /** Items */
+            items: components["schemas"]["MemberOut"][];
+            /** @description the owner is on the team implicitly (not in items) */
+            owner: components["schemas"]["PersonCard"] | null;
+        };
+        /** TeamOut */
+        api__routers__org__TeamOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            manager: components["schemas"]["UserRef"] | null;
+            /** Member Count */
+            member_count: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Zone Id
+             * Format: uuid
+             */
+            zone_id: string;
         };
         /** RecycleIn */
         api__routers__pools__RecycleIn: {
@@ -6712,6 +9659,150 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Items_LostRow_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pipeline_board: {
+        parameters: {
+            query?: {
+                business_line_id?: string | null;
+                owner_id?: string | null;
+                team_id?: string | null;
+                zone_id?: string | null;
+                /** @description first day (China time); default: this month */
+                from?: string | null;
+                /** @description last day, inclusive (China time) */
+                to?: string | null;
+                currency?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineBoard"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pipeline_drill_down: {
+        parameters: {
+            query?: {
+                /** @description open in this stage */
+                stage_id?: string | null;
+                /** @description created in the period / open at its start / won in it / lost in it */
+                bucket?: ("new" | "stock" | "won" | "lost") | null;
+                /** @description lost in the period for this reason */
+                lost_reason?: string | null;
+                /** @description lost in the period to this competitor */
+                competitor_id?: string | null;
+                /** @description open in a stage of this category */
+                forecast_category?: string | null;
+                limit?: number;
+                cursor?: string | null;
+                business_line_id?: string | null;
+                owner_id?: string | null;
+                team_id?: string | null;
+                zone_id?: string | null;
+                /** @description first day (China time); default: this month */
+                from?: string | null;
+                /** @description last day, inclusive (China time) */
+                to?: string | null;
+                currency?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PipelineDrillItem_"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
@@ -8720,6 +11811,512 @@ export interface operations {
             };
         };
     };
+    list_business_lines: {
+        parameters: {
+            query?: {
+                active?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_BusinessLineOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_business_line: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BusinessLineIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessLineOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    business_line_criteria_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CriteriaOptionsOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_business_line: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                line_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessLineOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_business_line: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                line_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_business_line: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                line_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BusinessLineUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessLineOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_business_line_stages: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                line_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineStagesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessLineOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_channels: {
         parameters: {
             query?: never;
@@ -8918,6 +12515,136 @@ export interface operations {
             };
             /** @description If-Match does not match the record's current ETag */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_competitors: {
+        parameters: {
+            query?: {
+                /** @description name contains */
+                q?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CompetitorOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_competitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompetitorIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompetitorOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13970,6 +17697,3300 @@ export interface operations {
             };
         };
     };
+    list_opportunities: {
+        parameters: {
+            query?: {
+                sort?: "updated_at" | "-updated_at" | "created_at" | "-created_at" | "amount" | "-amount" | "expected_close_date" | "-expected_close_date" | "name" | "-name";
+                limit?: number;
+                cursor?: string | null;
+                business_line_id?: string | null;
+                stage_id?: string | null;
+                status?: components["schemas"]["OpportunityStatus"] | null;
+                owner_id?: string | null;
+                team_id?: string | null;
+                zone_id?: string | null;
+                customer_id?: string | null;
+                grade?: string | null;
+                source?: components["schemas"]["OpportunitySource"] | null;
+                /** @description name or customer name contains */
+                q?: string | null;
+                close_from?: string | null;
+                close_to?: string | null;
+                created_from?: string | null;
+                created_to?: string | null;
+                amount_min?: number | string | null;
+                amount_max?: number | string | null;
+                /** @description only registrations waiting in a zone leader's queue */
+                queue?: boolean | null;
+                /** @description only registrations with an open conflict */
+                conflict?: boolean | null;
+                /** @description only mine: owned by me or on my team */
+                mine?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OpportunityListItem_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_opportunity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpportunityCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    opportunity_board: {
+        parameters: {
+            query?: {
+                per_stage?: number;
+                business_line_id?: string | null;
+                stage_id?: string | null;
+                status?: components["schemas"]["OpportunityStatus"] | null;
+                owner_id?: string | null;
+                team_id?: string | null;
+                zone_id?: string | null;
+                customer_id?: string | null;
+                grade?: string | null;
+                source?: components["schemas"]["OpportunitySource"] | null;
+                /** @description name or customer name contains */
+                q?: string | null;
+                close_from?: string | null;
+                close_to?: string | null;
+                created_from?: string | null;
+                created_to?: string | null;
+                amount_min?: number | string | null;
+                amount_max?: number | string | null;
+                /** @description only registrations waiting in a zone leader's queue */
+                queue?: boolean | null;
+                /** @description only registrations with an open conflict */
+                conflict?: boolean | null;
+                /** @description only mine: owned by me or on my team */
+                mine?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    opportunity_lost_reasons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_LostReason_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_opportunity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_opportunity: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpportunityUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tick_opportunity_checklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChecklistIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_opportunity_competitors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_BidOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_opportunity_competitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BidIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BidOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_opportunity_competitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_opportunity_competitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BidPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BidOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolve_opportunity_conflict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConflictIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_decision_chain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionChainOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_decision_chain_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChainEntryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainEntryOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_decision_chain_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_decision_chain_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChainEntryPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainEntryOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_opportunity_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_DocumentOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_opportunity_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_opportunity_document"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_opportunity_document_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+                version_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_opportunity_document_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_opportunity_document_version"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_opportunity_follow_ups: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OpportunityFollowUpOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_opportunity_follow_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpportunityFollowUpCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityFollowUpOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    opportunity_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["History"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_opportunity_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__routers__opportunity_team__TeamOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_opportunity_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_opportunity_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_opportunity_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reassign_opportunity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReassignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_opportunity_requirements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequirementList"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_opportunity_requirement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequirementCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequirementOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_opportunity_requirement: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                opportunity_id: string;
+                requirement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_opportunity_requirement: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                opportunity_id: string;
+                requirement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequirementUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequirementOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_opportunity_requirement: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                opportunity_id: string;
+                requirement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequirementOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_opportunity_requirement: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                opportunity_id: string;
+                requirement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequirementOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_opportunity_requirement: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                opportunity_id: string;
+                requirement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequirementOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    respond_opportunity_requirement: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                opportunity_id: string;
+                requirement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RespondIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequirementOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_samples: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_SampleOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_sample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SampleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ship_sample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_special_opportunity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpecialIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    move_opportunity_stage: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StageMoveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_opportunity_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_TaskOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register_opportunity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistrationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpportunityOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     permission_catalog: {
         parameters: {
             query?: never;
@@ -15113,6 +22134,298 @@ export interface operations {
             };
             /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sales_targets: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default: this month */
+                month?: string | null;
+                scope_type?: ("user" | "team" | "zone") | null;
+                scope_id?: string | null;
+                business_line_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_SalesTargetOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_sales_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SalesTargetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesTargetOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_sales_targets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SalesTargetBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_SalesTargetOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the record's current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_sales_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16781,6 +24094,223 @@ export interface operations {
             };
         };
     };
+    list_tasks: {
+        parameters: {
+            query?: {
+                status?: "open" | "done" | "declined";
+                opportunity_id?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskOut_"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decline_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeclineIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    complete_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token / API key is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside your data scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a duplicate (USCC, mobile, name…) or a concurrent change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_teams: {
         parameters: {
             query?: {
@@ -16858,7 +24388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TeamOut"];
+                    "application/json": components["schemas"]["api__routers__org__TeamOut"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
@@ -16925,7 +24455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TeamOut"];
+                    "application/json": components["schemas"]["api__routers__org__TeamOut"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
@@ -17072,7 +24602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TeamOut"];
+                    "application/json": components["schemas"]["api__routers__org__TeamOut"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
