@@ -10,7 +10,7 @@ from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from repositories.models import Department, OpportunityMember, Team, User
+from repositories.models import Department, OpportunityContact, OpportunityMember, Team, User
 
 # a result row of any shape (the columns are named; read them as attributes)
 ResultRow = Row[*tuple[Any, ...]]
@@ -70,3 +70,17 @@ async def member(
 
 async def active_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.scalar(select(User).where(User.id == user_id, User.is_active.is_(True)))
+
+
+async def covered_by(
+    session: AsyncSession, opportunity_id: uuid.UUID, user_id: uuid.UUID
+) -> list[OpportunityContact]:
+    """The decision-chain entries of an opportunity a user covers."""
+    return list(
+        await session.scalars(
+            select(OpportunityContact).where(
+                OpportunityContact.opportunity_id == opportunity_id,
+                OpportunityContact.covered_by_id == user_id,
+            )
+        )
+    )

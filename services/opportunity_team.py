@@ -115,6 +115,10 @@ class OpportunityTeamService:
         member = await self._member(opp, user_id)
         await self.session.delete(member)
         await self.session.flush()
+        # whoever they covered in the decision chain is uncovered now (shown as a gap to fill)
+        for entry in await repo.covered_by(self.session, opp.id, user_id):
+            entry.covered_by_id = None
+        await self.session.flush()
         await opportunities_repo.touch(self.session, opp.id)
 
     async def _member(self, opp: Opportunity, user_id: uuid.UUID) -> OpportunityMember:

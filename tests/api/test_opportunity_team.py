@@ -201,8 +201,18 @@ async def test_member_role_change_and_leaving(client: Any, factory: Any) -> None
         await client.delete(f"{members}/{o['finance'].id}", headers=o["finance"].headers)
     ).status_code == 204
 
+    # the member covers a key person; removing them from the team leaves that person uncovered
+    chain = f"{V1}/opportunities/{opp}/decision-chain"
+    r = await client.post(
+        chain,
+        json={"new_contact": {"name": "覆盖测试"}, "role": "user", "covered_by_id": str(o["outsider"].id)},
+        headers=o["rep"].headers,
+    )
+    assert r.status_code == 201 and r.json()["covered_by_id"] == str(o["outsider"].id), r.text
     # the owner removes the other member, who then no longer sees the opportunity
     assert (await client.delete(f"{members}/{o['outsider'].id}", headers=o["rep"].headers)).status_code == 204
+    [entry] = (await client.get(chain, headers=o["rep"].headers)).json()["items"]
+    assert entry["covered_by_id"] is None
     assert (await client.get(members, headers=o["outsider"].headers)).status_code == 404
     assert (await client.get(members, headers=o["rep"].headers)).json()["items"] == []
 
