@@ -29,6 +29,11 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     # read: the inbox and the requests one takes part in or oversees (everyone);
     # manage: every request, the admin queue, deciding or reassigning any step (admins)
     "approval": ("read", "manage"),
+    # opportunities: move = change stage; reassign = 转派 and dispatching the leader's queue
+    "opportunity": ("read", "create", "update", "delete", "move", "reassign"),
+    "business_line": ("read", "manage"),
+    "sales_target": ("manage",),
+    "task": ("read",),
 }
 
 ROLES: dict[str, str] = {
@@ -63,16 +68,23 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         + _grant(("tag",), ("read",), "all")
         + _grant(("channel",), ("read",), "all")
         + _grant(("approval",), ("read",), "all")
+        + _grant(("business_line",), ("read",), "all")
+        + _grant(("task",), ("read",), "own")
     )
+    opp = ("opportunity",)
+    selling = ("read", "create", "update", "move", "reassign")
     leads = ("lead",)
     return {
         "admin": everything,
-        "executive": _grant(_CRM + leads + ("pool",), ("read",), "all")
+        "executive": _grant(_CRM + leads + ("pool",) + opp, ("read",), "all")
+        + _grant(("sales_target",), ("manage",), "all")
         + _grant(leads, ("export",), "all")
         + _grant(("customer",), ("export",), "all")
         + _grant(("audit_log",), ("read",), "all")
         + reference,
         "sales_director": _grant(_CRM + leads, ("read", "create", "update"), "zone")
+        + _grant(opp, selling, "zone")
+        + _grant(("sales_target",), ("manage",), "zone")
         + _grant(leads, ("dispatch", "export", "claim", "import"), "zone")
         + _grant(("pool",), ("read", "claim", "allocate"), "zone")
         + _grant(("customer",), ("export",), "zone")
@@ -81,6 +93,8 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         + _grant(("assignment_rule",), ("read",), "all")
         + reference,
         "sales_manager": _grant(_CRM + leads, ("read", "create", "update"), "team")
+        + _grant(opp, selling, "team")
+        + _grant(("sales_target",), ("manage",), "team")
         + _grant(leads, ("dispatch", "export", "claim", "import"), "team")
         + _grant(("pool",), ("read", "claim", "allocate"), "team")
         + _grant(("customer",), ("export",), "team")
@@ -88,18 +102,23 @@ def default_policies() -> dict[str, list[tuple[str, str, str]]]:
         + _grant(("assignment_rule",), ("read",), "all")
         + reference,
         "sales_rep": _grant(_CRM + leads, ("read", "create", "update", "claim"), "own")
+        + _grant(opp, ("read", "create", "update", "move"), "own")
         + _grant(("pool",), ("read", "claim"), "own")
         + _grant(("follow_up",), ("delete",), "own")
         + _grant(("audit_log",), ("read",), "own")
         + reference,
-        "legal": _grant(_CRM, ("read",), "all") + reference,
-        "finance": _grant(_CRM, ("read",), "all") + _grant(("customer",), ("export",), "all") + reference,
+        "legal": _grant(_CRM + opp, ("read",), "all") + reference,
+        "finance": _grant(_CRM + opp, ("read",), "all")
+        + _grant(("customer",), ("export",), "all")
+        + reference,
         "marketing": _grant(("customer", "contact"), ("read",), "all")
         + _grant(leads, ("read", "create", "export", "import"), "all")
         + _grant(("tag",), ("create", "update"), "all")
+        + _grant(opp, ("read", "update"), "own")  # presales / marketing people on opportunity teams
         + reference,
         "customer_service": _grant(_CRM, ("read",), "all")
         + _grant(leads, ("create",), "all")
         + _grant(("follow_up",), ("create",), "all")
+        + _grant(opp, ("read", "update"), "own")  # service people on opportunity teams
         + reference,
     }

@@ -536,7 +536,7 @@ POLICIES = [
     ("executive", "sales_target", "manage", "all"),
     ("sales_director", "sales_target", "manage", "zone"),
     ("sales_manager", "sales_target", "manage", "team"),
-    *[(r, "task", "read", "own") for r in ROLES],
+    *[(r, "task", "read", "all" if r == "admin" else "own") for r in ROLES],
 ]
 
 

@@ -169,7 +169,13 @@ async def test_flow_definitions_are_checked(client, factory) -> None:  # noqa: A
 async def test_the_highest_priority_matching_flow_is_chosen(client, factory) -> None:  # noqa: ANN001
     admin = await factory.admin()
     zone, manager, rep, legal, director = await org(factory)
-    general = {**SAMPLE_FLOW, "name": "一般送样", "steps": [{"approvers": [{"kind": "manager"}]}]}
+    # above the shipped sample flow (priority 0), below the big-sample one
+    general = {
+        **SAMPLE_FLOW,
+        "name": "一般送样",
+        "priority": 5,
+        "steps": [{"approvers": [{"kind": "manager"}]}],
+    }
     big = {
         **SAMPLE_FLOW,
         "name": "大额送样",
@@ -189,5 +195,4 @@ async def test_the_highest_priority_matching_flow_is_chosen(client, factory) -> 
     ).json()
     assert chosen["flow_name"] == "一般送样"
     listed = (await client.get(FLOWS, params={"kind": "sample"}, headers=admin.headers)).json()["items"]
-    names = [f["name"] for f in listed]  # by priority; the shipped sample flow (priority 0) too
-    assert names[0] == "大额送样" and sorted(names[1:]) == sorted(["一般送样", "送样 / POC 申请 / Sample or POC"])
+    assert [f["name"] for f in listed] == ["大额送样", "一般送样", "送样 / POC 申请 / Sample or POC"]
