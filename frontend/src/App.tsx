@@ -24,6 +24,8 @@ import { NotificationsPage } from "./pages/notifications/NotificationsPage";
 import { OpportunityBoardPage } from "./pages/opportunities/OpportunityBoardPage";
 import { OpportunityListPage } from "./pages/opportunities/OpportunityListPage";
 import { OpportunityDetailPage } from "./pages/opportunities/OpportunityDetailPage";
+import { PipelineRoute } from "./pages/pipeline/PipelineRoute";
+import { SalesTargetsPage } from "./pages/pipeline/SalesTargetsPage";
 import { ApprovalDetailPage } from "./pages/approvals/ApprovalDetailPage";
 import { ApprovalInboxPage } from "./pages/approvals/ApprovalInboxPage";
 import { PoolPage } from "./pages/pools/PoolPage";
@@ -81,6 +83,9 @@ export function AppRoutes() {
           <Route path="opportunities" element={<Allowed resource="opportunity" action="read"><OpportunityListPage /></Allowed>} />
           <Route path="opportunities/board" element={<Allowed resource="opportunity" action="read"><OpportunityBoardPage /></Allowed>} />
           <Route path="opportunities/:id" element={<Allowed resource="opportunity" action="read"><OpportunityDetailPage /></Allowed>} />
+          <Route path="pipeline" element={<Allowed resource="opportunity" action="read"><PipelineRoute /></Allowed>} />
+          {/* everyone who reads opportunities sees the targets they may see; editing needs sales_target:manage */}
+          <Route path="pipeline/targets" element={<Allowed resource="opportunity" action="read"><SalesTargetsPage /></Allowed>} />
           <Route path="pools" element={<Allowed resource="pool" action="read"><PoolPage /></Allowed>} />
           <Route path="leads" element={<Allowed resource="lead" action="read"><LeadListPage /></Allowed>} />
           <Route path="leads/board" element={<Allowed resource="lead" action="read"><LeadBoardRoute /></Allowed>} />

@@ -24,6 +24,8 @@ export const MENU: MenuNode[] = [
   { key: "lost-customers", path: "/customers/lost", label: "menu.lostCustomers", resource: "customer", action: "read", testId: "menu-lost-customers" },
   { key: "opportunities", path: "/opportunities", label: "opportunity.menu.list", resource: "opportunity", action: "read", testId: "menu-opportunities" },
   { key: "opportunity-board", path: "/opportunities/board", label: "opportunity.menu.board", resource: "opportunity", action: "read", testId: "menu-opportunity-board" },
+  { key: "pipeline", path: "/pipeline", label: "pipeline.menu", resource: "opportunity", action: "read", testId: "menu-pipeline" },
+  { key: "sales-targets", path: "/pipeline/targets", label: "pipeline.menu.targets", resource: "opportunity", action: "read", testId: "menu-sales-targets" },
   { key: "approvals", path: "/approvals", label: "menu.approvals", resource: "approval", action: "read", testId: "menu-approvals" },
   { key: "pools", path: "/pools", label: "menu.pools", resource: "pool", action: "read", testId: "menu-pools" },
   { key: "leads", path: "/leads", label: "menu.leads", resource: "lead", action: "read", testId: "menu-leads" },
