@@ -154,7 +154,7 @@ class SalesTargetService:
             if key in seen:
                 raise FieldError(where(i, "scope_id"), f"the same target as {where(seen[key], 'scope_id')}")
             seen[key] = i
-            await self._check_scope(item, manage)
+            await self._check_scope(item, manage, where(i, "scope_id"))
         lines = {i.business_line_id for i in items if i.business_line_id is not None}
         known = await repo.line_ids(self.session, lines)
         for i, item in enumerate(items):
@@ -188,8 +188,9 @@ class SalesTargetService:
             ) from exc
         return await self._out(rows)
 
-    async def _check_scope(self, item: TargetInput, manage: Reach) -> None:
-        """Unknown, or outside the caller's scope: 404 for the user / team / zone named."""
+    async def _check_scope(self, item: TargetInput, manage: Reach, field: str = "scope_id") -> None:
+        """Unknown, or outside the caller's scope: 404 for the user / team / zone named (the
+        problem's `field` says which item of a batch)."""
         exists = {
             "user": lambda: item.scope_id in self.org.users,
             "team": lambda: item.scope_id in self.org.teams,
@@ -199,7 +200,9 @@ class SalesTargetService:
         else:
             found = exists[item.scope_type]()
         if not found or not manage.has(item.scope_type, item.scope_id):
-            raise NotFound(_ENTITY[item.scope_type], item.scope_id)
+            missing = NotFound(_ENTITY[item.scope_type], item.scope_id)
+            missing.extra = {"field": field}
+            raise missing
 
     async def delete(self, target_id: uuid.UUID) -> None:
         row = await repo.get(self.session, target_id, lock=True)

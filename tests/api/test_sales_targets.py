@@ -177,7 +177,7 @@ async def test_a_batch_is_all_or_nothing(client, factory) -> None:
     # one target outside the manager's team: nothing of the batch is saved
     bad = [body("user", o["rep"], "9999"), body("user", o["outsider"], "9999")]
     r = await client.put(f"{URL}/batch", json={"items": bad}, headers=o["manager"].headers)
-    assert r.status_code == 404
+    assert r.status_code == 404 and r.json()["field"] == "items.1.scope_id"  # which row to mark
     r = await client.put(
         f"{URL}/batch",
         json={"items": [body("user", o["rep"], "1"), body("user", o["rep2"], "-5")]},

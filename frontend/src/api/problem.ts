@@ -15,6 +15,8 @@ export interface Problem {
   status: number;
   detail?: string | null;
   errors?: FieldProblem[];
+  /** the input a 404 or 409 is about, when the server names it (e.g. "items.1.scope_id") */
+  field?: string;
 }
 
 export class ApiError extends Error {

@@ -146,8 +146,9 @@ function TargetGrid({ month, lineId }: { month: string; lineId: string | undefin
           return;
         }
         if (isApiError(err) && err.status === 404) {
-          // a person, team or zone outside the caller's reach: the problem names its id
-          const i = body.items.findIndex((item) => err.problem.detail?.includes(item.scope_id));
+          // a person, team or zone outside the caller's reach: the problem names the item
+          const named = /^items\.(\d+)\./.exec(err.problem.field ?? "");
+          const i = named ? Number(named[1]) : body.items.findIndex((item) => err.problem.detail?.includes(item.scope_id));
           if (i >= 0) setErrors({ [sent[i]!]: t("pipeline.targets.outOfScope") });
         }
         report(err);
