@@ -20,6 +20,11 @@ import {
   CloudOutlined,
   ControlOutlined,
   AuditOutlined,
+  TrophyOutlined,
+  ProjectOutlined,
+  FunnelPlotOutlined,
+  FlagOutlined,
+  NodeIndexOutlined,
 } from "@ant-design/icons";
 import { Button, Layout, Menu, Space, Typography, type MenuProps } from "antd";
 import type { ReactNode } from "react";
@@ -50,6 +55,11 @@ const ICONS: Record<string, ReactNode> = {
   pools: <CloudOutlined />,
   "pool-rules": <ControlOutlined />,
   approvals: <AuditOutlined />,
+  opportunities: <TrophyOutlined />,
+  "opportunity-board": <ProjectOutlined />,
+  pipeline: <FunnelPlotOutlined />,
+  "sales-targets": <FlagOutlined />,
+  "business-lines": <NodeIndexOutlined />,
 };
 
 /** Entries with a live count next to their label. */
