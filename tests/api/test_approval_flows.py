@@ -13,6 +13,7 @@ FLOWS = "/api/v1/approval-flows"
 SAMPLE_FLOW = {
     "kind": "sample",
     "name": "送样审批",
+    "priority": 1,  # above the shipped sample flow (priority 0; equal priorities go to the lower id)
     "description": "按数量走不同层级 (seed 002)",
     "steps": [
         {"name": "经理", "approvers": [{"kind": "manager"}]},

@@ -175,7 +175,7 @@ describe("ApprovalDetailPage", () => {
     fireEvent.click(await screen.findByTestId("approval-reject"));
     fireEvent.click(await screen.findByTestId("approval-action-ok"));
     await waitFor(() => expect(screen.getByTestId("approval-comment").closest(".ant-form-item")).toHaveClass("ant-form-item-has-error"));
-    expect(screen.getByText("请填写驳回理由")).toBeInTheDocument();
+    expect(await screen.findByText("请填写驳回理由")).toBeInTheDocument(); // the message shows after the error class (antd animates it in)
     expect(posts(seen)).toHaveLength(0);
     fireEvent.change(screen.getByTestId("approval-comment"), { target: { value: "采购额不足" } });
     fireEvent.click(screen.getByTestId("approval-action-ok"));
