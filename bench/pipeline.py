@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import time
 import uuid
@@ -791,6 +792,35 @@ async def _board_call(session: Any, actor: Any) -> None:
     await OpportunityViews(session, actor).board(Filters(), None, 20)
 
 
+async def _drain(db_url: str, limit_s: float = 60.0) -> float:
+    """Wait until the app has no statement running: a closed loop leaves requests queued in the
+    app after the client stops (up to connections × latency), which would otherwise compete
+    with the next sequential run. Returns the seconds waited."""
+    started = time.perf_counter()
+    conn = await asyncpg.connect(gen.plain_url(db_url))
+    try:
+        quiet = 0
+        while quiet < 3 and time.perf_counter() - started < limit_s:
+            busy = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = 'l2c-crm' AND state <> 'idle'"
+            )
+            quiet = 0 if busy else quiet + 1
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+def _loadavg() -> list[float]:
+    """The machine's 1/5/15-minute load: the client, the app and PostgreSQL share 2 cores, and
+    whatever else runs there competes (results.json keeps it per case)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
 def _slim(r: dict[str, Any]) -> dict[str, Any]:
     return {
         k: round(v, 3) if isinstance(v, float) else v
@@ -899,8 +929,10 @@ async def _get_cases(
             )
             log(f"  {name:<26} not measurable: {status} {body[:120].decode(errors='replace')}")
             continue
+        load_before = _loadavg()
         if warmup > 0:
             await _load(app, [path], auth, warmup, min(connections, 4))
+            await _drain(db_url)
         seq = await _sequential(
             app, path, token, sequential_seconds, min_requests if target else min(10, min_requests)
         )
@@ -909,6 +941,7 @@ async def _get_cases(
             min(connections, ANALYTICS_CONNECTIONS) if name.startswith("pipeline.analytics") else connections
         )
         loaded = await _load(app, [path], auth, seconds, clients)
+        drained = await _drain(db_url)
         result: dict[str, Any] = {
             **base,
             "ops_s": loaded["rps"],
@@ -918,13 +951,14 @@ async def _get_cases(
             "max_ms": seq["max_ms"],
             "latency_of": "sequential: one connection, one request at a time (no queueing)",
             "sequential": _slim(seq),
-            "loaded": {**_slim(loaded), "connections": clients},
+            "loaded": {**_slim(loaded), "connections": clients, "backlog_drained_s": round(drained, 1)},
             "bytes": len(body),
             "target_p95_ms": target,
             "pass": seq["p95_ms"] <= target if target else True,
             "tool": loaded["tool"],
             "user": str(user),
             "server": "uvicorn --workers 1 (uvloop, httptools)",
+            "load_average": {"before": load_before, "after": _loadavg()},
         }
         if seq["bad"] or loaded["non_2xx"] or loaded["errors"]:
             result["error"] = (
@@ -942,6 +976,7 @@ async def _get_cases(
             f"max {seq['max_ms']:7.2f} ms ({seq['requests']} requests) | {clients} connections: "
             f"{loaded['rps']:6.1f} req/s  p50 {loaded['p50_ms']:7.2f} ms  p95 {loaded['p95_ms']:7.2f} ms"
             + (f"  (target p95 ≤ {target:g} ms: {'ok' if result['pass'] else 'FAIL'})" if target else "")
+            + f"  [load {result['load_average']['before'][:1]} → {result['load_average']['after'][:1]}]"
         )
     return results
 
@@ -1066,6 +1101,7 @@ async def _run_moves(
     back, forward = picked["back"], picked["forward"]
     rep = rows[0]["owner_id"]
     token = codec.issue(rep)
+    load_before = _loadavg()
     client = Conn(app.port)
     took: dict[str, list[float]] = {"back": [], "forward": []}
     bad: list[str] = []
@@ -1117,6 +1153,7 @@ async def _run_moves(
         "back": latency(took["back"]),
         "forward": latency(took["forward"]),
         "user": str(rep),
+        "load_average": {"before": load_before, "after": _loadavg()},
         "deleted_afterwards": deleted,
     }
     if bad:
@@ -1125,7 +1162,7 @@ async def _run_moves(
         f"  {name:<26} sequential p50 {head['p50_ms']:7.2f} ms  p95 {head['p95_ms']:7.2f} ms  "
         f"max {head['max_ms']:7.2f} ms over {len(every)} moves (back p95 {result['back']['p95_ms']:.2f}, "
         f"forward p95 {result['forward']['p95_ms']:.2f}) (target p95 ≤ {MOVE_TARGET_P95_MS:g} ms: "
-        f"{'ok' if result['pass'] else 'FAIL'})"
+        f"{'ok' if result['pass'] else 'FAIL'})  [load {load_before[:1]} → {result['load_average']['after'][:1]}]"
     )
     if bad:
         log(f"  {'':<26} {result['error']}")
