@@ -94,6 +94,15 @@ class OpportunityService:
         self.session = session
         self.actor = actor
         self.access = OpportunityAccess(session, actor)
+        # read once per request: a move and the answer built after it need the same facts
+        self._stages: dict[uuid.UUID, list[Stage]] = {}
+        self._facts: dict[uuid.UUID, tuple[list[str | None], frozenset[str]]] = {}
+
+    async def stages(self, line_id: uuid.UUID) -> list[Stage]:
+        """The line's stages (cached for this service's request)."""
+        if line_id not in self._stages:
+            self._stages[line_id] = await lines_repo.stages(self.session, line_id)
+        return self._stages[line_id]
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -103,6 +112,14 @@ class OpportunityService:
         return await self.access.get(opportunity_id, action, lock=lock)
 
     async def snapshot(self, opp: Opportunity) -> Snapshot:
+        """What the exit criteria look at. The decision chain and the documents are read once per
+        request (nothing in this service changes them)."""
+        if opp.id not in self._facts:
+            self._facts[opp.id] = (
+                await repo.chain_roles(self.session, opp.id),
+                await repo.document_kinds(self.session, opp.id),
+            )
+        roles, kinds = self._facts[opp.id]
         return Snapshot(
             fields={
                 "amount": opp.amount,
@@ -112,8 +129,8 @@ class OpportunityService:
                 "description": opp.description,
                 "grade": opp.grade,
             },
-            chain_roles=await repo.chain_roles(self.session, opp.id),
-            document_kinds=await repo.document_kinds(self.session, opp.id),
+            chain_roles=roles,
+            document_kinds=kinds,
             ticked={code: list(items) for code, items in (opp.checklist or {}).items()},
         )
 
@@ -178,7 +195,7 @@ class OpportunityService:
             if customer is None:
                 raise FieldError("customer_id", "no such customer")
         line = await self._line(data.get("business_line_id"))
-        stages = await lines_repo.stages(self.session, line.id)
+        stages = await self.stages(line.id)
         stage = self._start_stage(stages, data.get("stage_id"))
         if stage.id != stages[0].id and data.get("stage_id") and source == OpportunitySource.MANUAL:
             # placing one mid-pipeline skips the earlier stages' exit criteria: managers only
@@ -319,7 +336,7 @@ class OpportunityService:
     async def tick(self, opportunity_id: uuid.UUID, stage_code: str, item: str, done: bool) -> Opportunity:
         """Tick (or untick) a checklist item of one of the line's stages."""
         opp = await self.get(opportunity_id, "update", lock=True)
-        stages = await lines_repo.stages(self.session, opp.business_line_id)
+        stages = await self.stages(opp.business_line_id)
         stage = next((s for s in stages if s.code == stage_code), None)
         if stage is None:
             raise FieldError("stage_code", "no such stage in the opportunity's business line")
@@ -350,7 +367,7 @@ class OpportunityService:
     ) -> Opportunity:
         opp = await self.get(opportunity_id, "move", lock=True)
         check_version(opp.version, expected)
-        stages = await lines_repo.stages(self.session, opp.business_line_id)
+        stages = await self.stages(opp.business_line_id)
         source = next(s for s in stages if s.id == opp.stage_id)
         target = next(
             (s for s in stages if (stage_id and s.id == stage_id) or (stage_code and s.code == stage_code)),

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import FieldError, RuleViolation
 from domain.leads import normalize_company_name
 from domain.opportunities import OpportunitySource, StageKind
-from repositories import business_lines as lines_repo
 from repositories import customers as customers_repo
 from repositories import opportunities as repo
 from repositories.models import Customer, Opportunity, OpportunityMember
@@ -186,7 +185,7 @@ class RegistrationService:
         else:
             opp.conflict_status = "rejected" if resolution == "reject" else "merged"
             await self.session.flush()
-            stages = await lines_repo.stages(self.session, opp.business_line_id)
+            stages = await self.opportunities.stages(opp.business_line_id)
             lost_stage = next(s for s in stages if s.kind is StageKind.LOST)
             opp = await self.opportunities.move(
                 opp.id,

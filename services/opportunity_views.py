@@ -36,8 +36,7 @@ class OpportunityViews:
         self.service = OpportunityService(session, actor)
 
     async def _stages(self, line_ids: set[uuid.UUID]) -> dict[uuid.UUID, Stage]:
-        rows = await lines_repo.stage_rows(self.session, sorted(line_ids)) if line_ids else []
-        return {r.id: lines_repo.to_stage(r) for r in rows}
+        return {s.id: s for line_id in sorted(line_ids) for s in await self.service.stages(line_id)}
 
     async def items(self, opps: Sequence[Opportunity]) -> list[dict[str, Any]]:
         stages = await self._stages({o.business_line_id for o in opps})
@@ -93,7 +92,7 @@ class OpportunityViews:
             self.session, self.actor.scope_for("opportunity", "read"), f, self.actor.user_id, per_stage
         )
         items = await self.items(cards)
-        stages = [s for s in await lines_repo.stages(self.session, line.id) if s.is_active or s.id in totals]
+        stages = [s for s in await self.service.stages(line.id) if s.is_active or s.id in totals]
         out = []
         for s in stages:
             count, amount = totals.get(s.id, (0, Decimal("0.00")))
@@ -122,7 +121,7 @@ class OpportunityViews:
     async def detail_of(self, opp: Opportunity) -> dict[str, Any]:
         line = await lines_repo.get(self.session, opp.business_line_id)
         assert line is not None
-        stages = await lines_repo.stages(self.session, line.id)
+        stages = await self.service.stages(line.id)
         status = await self.service.stage_status(opp, stages)
         [item] = await self.items([opp])
         teams = await repo.named(self.session, Team, {opp.team_id} if opp.team_id else set())

@@ -32,7 +32,7 @@ from domain.opportunities import OpportunitySource, OpportunityStatus
 from repositories.opportunities import Filters
 from repositories.opportunities import list_page as list_opportunities
 from services.context import Actor
-from services.opportunities import LostData, OpportunityService, WonData, lost_reasons
+from services.opportunities import LostData, WonData, lost_reasons
 from services.opportunity_registration import RegistrationService
 from services.opportunity_views import OpportunityViews
 
@@ -161,10 +161,11 @@ async def create(
     data = body.model_dump(exclude_unset=True, mode="python")
     data["products"] = [p.model_dump(exclude_none=True) for p in body.products]
     data["amount"] = body.amount
-    opp = await OpportunityService(session, actor).create(data)
+    views = OpportunityViews(session, actor)  # one service: the answer reuses what the change read
+    opp = await views.service.create(data)
     response.headers["Location"] = f"/api/v1/opportunities/{opp.id}"
     response.headers["ETag"] = etag(opp.version)
-    return await OpportunityViews(session, actor).detail_of(opp)
+    return await views.detail_of(opp)
 
 
 @router.post(
@@ -215,9 +216,10 @@ async def update(
         data["products"] = [p.model_dump(exclude_none=True) for p in body.products]
     if body.amount is not None:
         data["amount"] = body.amount
-    opp = await OpportunityService(session, actor).update(opportunity_id, data, expected)
+    views = OpportunityViews(session, actor)  # one service: the answer reuses what the change read
+    opp = await views.service.update(opportunity_id, data, expected)
     response.headers["ETag"] = etag(opp.version)
-    return await OpportunityViews(session, actor).detail_of(opp)
+    return await views.detail_of(opp)
 
 
 @router.post(
@@ -237,7 +239,8 @@ async def move_stage(
     stage skipped): otherwise 422 `stage-criteria-not-met` with `missing` listing each one.
     Won needs `won` (deal amount, signing date); lost needs `lost.reason`, and may name the
     competitor who won."""
-    opp = await OpportunityService(session, actor).move(
+    views = OpportunityViews(session, actor)  # one service: the answer reuses what the change read
+    opp = await views.service.move(
         opportunity_id,
         stage_id=body.stage_id,
         stage_code=body.stage_code,
@@ -249,7 +252,7 @@ async def move_stage(
         expected=expected,
     )
     response.headers["ETag"] = etag(opp.version)
-    return await OpportunityViews(session, actor).detail_of(opp)
+    return await views.detail_of(opp)
 
 
 @router.get(
@@ -272,8 +275,9 @@ async def reassign(
     actor: Annotated[Actor, Depends(Authorize("opportunity", "reassign"))],
 ) -> dict[str, Any]:
     """转派 (and dispatching a registration from the zone leader's queue): a reason is required."""
-    opp = await OpportunityService(session, actor).reassign(opportunity_id, body.owner_id, body.reason)
-    return await OpportunityViews(session, actor).detail_of(opp)
+    views = OpportunityViews(session, actor)  # one service: the answer reuses what the change read
+    opp = await views.service.reassign(opportunity_id, body.owner_id, body.reason)
+    return await views.detail_of(opp)
 
 
 @router.post(
@@ -287,8 +291,9 @@ async def tick(
     session: Session,
     actor: Annotated[Actor, Depends(Authorize("opportunity", "update"))],
 ) -> dict[str, Any]:
-    opp = await OpportunityService(session, actor).tick(opportunity_id, body.stage_code, body.item, body.done)
-    return await OpportunityViews(session, actor).detail_of(opp)
+    views = OpportunityViews(session, actor)  # one service: the answer reuses what the change read
+    opp = await views.service.tick(opportunity_id, body.stage_code, body.item, body.done)
+    return await views.detail_of(opp)
 
 
 @router.post(
@@ -304,10 +309,9 @@ async def special(
 ) -> dict[str, Any]:
     """Mark as special (key customer, multi-party bidding, cross-zone): it waits for approval
     before it may move on (seed 001)."""
-    opp = await OpportunityService(session, actor).request_special(
-        opportunity_id, body.special_kind, body.reason
-    )
-    return await OpportunityViews(session, actor).detail_of(opp)
+    views = OpportunityViews(session, actor)  # one service: the answer reuses what the change read
+    opp = await views.service.request_special(opportunity_id, body.special_kind, body.reason)
+    return await views.detail_of(opp)
 
 
 @router.post(
