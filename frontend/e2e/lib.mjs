@@ -80,9 +80,19 @@ export async function pickOption(page, testId, label, { search, multiple = false
   await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").waitFor({ state: "hidden" }).catch(() => undefined);
 }
 
+/**
+ * Waits until no Ant Design dialog or drawer is still in its opening animation. A click while
+ * the dialog zooms in can be computed against one frame and land in another (seen on a loaded
+ * CI machine: the dialog's Cancel or Confirm click did nothing); a person never clicks that fast.
+ */
+export async function dialogSettled(page) {
+  await page.waitForFunction(() => !document.querySelector(".ant-zoom-appear, .ant-zoom-enter, .ant-drawer-panel-motion-appear, .ant-drawer-panel-motion-enter"));
+}
+
 /** Clicks a modal's OK button (by data-testid) and waits for the modal to close. */
 export async function submitModal(page, okTestId) {
   const ok = byTestId(page, okTestId);
+  await dialogSettled(page);
   await ok.click();
   await ok.waitFor({ state: "detached" });
 }

@@ -21,7 +21,7 @@
 //     back a stage through "move to…", and a forward move it is not ready for opens the dialog
 //     listing what is missing.
 import { assert, scenario, step as harnessStep } from "./harness.mjs";
-import { apiCall, byTestId, inputOf, launchBrowser, login, newSession, openMenu, pickOption, submitModal, tokenFor, waitForApi } from "./lib.mjs";
+import { apiCall, byTestId, dialogSettled, inputOf, launchBrowser, login, newSession, openMenu, pickOption, submitModal, tokenFor, waitForApi } from "./lib.mjs";
 
 scenario("opportunities");
 
@@ -83,6 +83,7 @@ async function moveOnPath(code, fill) {
   await byTestId(page, `stage-step-${code}`).click();
   const form = byTestId(page, "stage-move-form");
   await form.waitFor();
+  await dialogSettled(page);
   if (fill) await fill();
   const moved = waitForApi(page, `/api/v1/opportunities/${oppId}/stage`, [], "POST");
   await byTestId(page, "stage-move-confirm").click();
@@ -386,6 +387,7 @@ step("on the kanban, a forward move past unmet criteria opens the dialog listing
   const doc = page.locator('[data-testid="stage-missing-item"][data-kind="document"][data-item="solution"]');
   await doc.waitFor();
   assert((await byTestId(page, "stage-missing-open").getAttribute("href")) === `/opportunities/${secondId}`, "the dialog links to the opportunity");
+  await dialogSettled(page);
   await byTestId(page, "stage-move-cancel").click();
   await byTestId(page, "stage-move-form").waitFor({ state: "detached" });
   assert((await byTestId(page, "board-column-initial").getAttribute("data-count")) === "1", "the card stayed in 初步接洽");
