@@ -969,6 +969,29 @@ class OpportunityStageChange(Base):
     )
 
 
+class OpportunityFunnelDelta(Base):
+    """The funnel's running totals (商机漏斗): per business line, currency, stage, furthest
+    position, status, owner, zone and team, how many opportunities and what amount. Written only
+    by PostgreSQL (statement triggers on opportunities add one row per group a statement
+    changed, never updating one, so writers do not queue on shared rows) and folded back into
+    one row per group by the worker (repositories.pipeline_funnel.compact). The funnel sums these
+    few thousand rows instead of the line's opportunities."""
+
+    __tablename__ = "opportunity_funnel_deltas"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    business_line_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    stage_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
+    furthest_position: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column()
+    zone_id: Mapped[uuid.UUID | None] = mapped_column()
+    team_id: Mapped[uuid.UUID | None] = mapped_column()
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(24, 2), nullable=False)
+    __table_args__ = (Index("ix_opportunity_funnel_deltas_line", "business_line_id", "currency"),)
+
+
 class OpportunityAssignment(Base):
     """转派 history: each change of owner with its reason (creation and routing included)."""
 

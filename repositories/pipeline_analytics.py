@@ -8,9 +8,9 @@ rows as visible(): the owner's management scope or the opportunity team, seed 00
 team arm as `id = ANY(ARRAY(...))` so each arm can use an index).
 
 The statements (reference scale: 500,000 opportunities):
-- `funnel`: one pass over the line's opportunities of all time (a parallel scan, or index-only
-  on ix_opportunities_funnel, for the widest scope), grouped by stage, furthest position and
-  status — count and amount only, so the pass stays cheap;
+- `funnel`: the line's opportunities of all time by stage, furthest position and status, summed
+  from their running totals (opportunity_funnel_deltas, repositories.pipeline_funnel) in the
+  caller's management scope, plus the few opportunities seen only through their team;
 - `recent`: the rows created or closed since the period began (ix_opportunities_created OR
   ix_opportunities_closed), grouped by outcome, loss reason and competitor;
 - `days_in_stage`: the period's moves (ix_opportunity_stage_changes_line), grouped by stage.
@@ -31,6 +31,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     and_,
+    any_,
     case,
     cast,
     false,
@@ -47,6 +48,7 @@ from repositories.models import (
     Competitor,
     Customer,
     Opportunity,
+    OpportunityFunnelDelta,
     OpportunityMember,
     OpportunityStageChange,
     User,
@@ -87,11 +89,12 @@ class Slice:
 
 
 def _where(scope: DataScope, s: Slice) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [
-        Opp.business_line_id == s.line_id,
-        Opp.currency == s.currency,
-        visible_indexed(scope),
-    ]
+    return [visible_indexed(scope), *_sliced(s)]
+
+
+def _sliced(s: Slice) -> list[ColumnElement[bool]]:
+    """The slice's line, currency and filters, without visibility."""
+    conds: list[ColumnElement[bool]] = [Opp.business_line_id == s.line_id, Opp.currency == s.currency]
     if s.owner_id is not None:
         conds.append(Opp.owner_id == s.owner_id)
     if s.team_id is not None:
@@ -121,13 +124,47 @@ class StageCell:
 
 async def funnel(session: AsyncSession, scope: DataScope, s: Slice) -> list[StageCell]:
     """Every opportunity of the line (all time): what sits in each stage now, and how far each
-    got (conversion). Two plain aggregates, so one pass stays cheap over the whole line."""
-    stmt = (
-        select(Opp.stage_id, Opp.furthest_position, Opp.status, func.count(), func.sum(Opp.amount))
-        .where(*_where(scope, s))
-        .group_by(Opp.stage_id, Opp.furthest_position, Opp.status)
+    got (conversion). The management scope is summed from the running totals (a few thousand
+    rows, kept by triggers); an opportunity seen only through its team is not in them by owner
+    or zone, so those few are read one by one and added."""
+    D = OpportunityFunnelDelta
+    conds: list[ColumnElement[bool]] = [
+        D.business_line_id == s.line_id,
+        D.currency == s.currency,
+        visible_to(scope, D.owner_id, D.zone_id),
+    ]
+    for column, value in ((D.owner_id, s.owner_id), (D.team_id, s.team_id), (D.zone_id, s.zone_id)):
+        if value is not None:
+            conds.append(column == value)
+    totals = (
+        select(D.stage_id, D.furthest_position, D.status, func.sum(D.n), func.sum(D.amount))
+        .where(*conds)
+        .group_by(D.stage_id, D.furthest_position, D.status)
     )
-    return [StageCell(*row) for row in (await session.execute(stmt)).tuples()]
+    cells: dict[tuple[uuid.UUID, int, str], list[Any]] = {}
+    rows = list((await session.execute(totals)).tuples())
+    if scope.level not in (ScopeLevel.ALL, ScopeLevel.NONE) and scope.user_id is not None:
+        teams = select(OpportunityMember.opportunity_id).where(OpportunityMember.user_id == scope.user_id)
+        managed = func.coalesce(visible_to(scope, Opp.owner_id, Opp.zone_id), false())
+        team_only = (
+            select(Opp.stage_id, Opp.furthest_position, Opp.status, func.count(), func.sum(Opp.amount))
+            .where(
+                Opp.id == any_(func.array(teams.scalar_subquery())),
+                ~managed,
+                *_sliced(s),
+            )
+            .group_by(Opp.stage_id, Opp.furthest_position, Opp.status)
+        )
+        rows += list((await session.execute(team_only)).tuples())
+    for stage_id, furthest, status, n, amount in rows:
+        cell = cells.setdefault((stage_id, furthest, status), [0, ZERO])
+        cell[0] += int(n)
+        cell[1] += amount
+    return [
+        StageCell(stage_id, furthest, status, n, amount)
+        for (stage_id, furthest, status), (n, amount) in cells.items()
+        if n
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,7 @@ class WorkerSettings:
         tasks.sweep_imports,
         tasks.recycle_customers,
         tasks.approval_deadlines,
+        tasks.compact_funnel,
         # one job per kick bucket: nothing worth keeping in Redis afterwards
         func(tasks.drain_outbox, keep_result=0, max_tries=3),
     ]
@@ -89,6 +90,8 @@ class WorkerSettings:
         # every 30 s: the outbox sweep — retries that fell due, and rows whose kick was lost
         # (Redis restarted, or the API could not reach it)
         cron(tasks.drain_outbox, name="cron:drain_outbox", second={10, 40}, run_at_startup=True),
+        # every minute: the funnel's running totals folded (a no-op read when nothing changed)
+        cron(tasks.compact_funnel, name="cron:compact_funnel", second=50, run_at_startup=False),
         # every 5 minutes: approval steps past their time limit remind or escalate
         cron(
             tasks.approval_deadlines,

@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from repositories import idempotency, identity
+from repositories import idempotency, identity, pipeline_funnel
 from repositories import lead_imports as imports_repo
 from repositories.db import unit_of_work
 from services.approvals import sweep_deadlines
@@ -44,6 +44,16 @@ async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
         files = await imports_repo.purge_content(session, now - IMPORT_FILE_TTL)
     log.info("purge_expired: %d idempotency keys, %d refresh tokens, %d import files", keys, tokens, files)
     return {"idempotency_keys": keys, "refresh_tokens": tokens, "import_files": files}
+
+
+async def compact_funnel(ctx: dict[str, Any]) -> dict[str, int]:
+    """Every minute: the funnel's appended totals folded into one row per group, so the
+    pipeline board sums as few rows as there are groups."""
+    async with unit_of_work(ctx["sessions"]) as session:
+        removed, written = await pipeline_funnel.compact(session)
+    if removed:
+        log.info("compact_funnel: %d rows folded into %d", removed, written)
+    return {"removed": removed, "written": written}
 
 
 async def recycle_leads(ctx: dict[str, Any]) -> dict[str, int]:
