@@ -45,6 +45,7 @@ from api.routers import (
 from api.routers import (
     settings as settings_router,
 )
+from api.routing import API_PREFIX
 from config import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     openapi.install(app)
     app.add_middleware(api_logging.RequestLogMiddleware)
 
-    v1 = APIRouter(prefix="/api/v1")
+    v1 = APIRouter(prefix=API_PREFIX)
     for module in (
         auth,
         users,

@@ -13,9 +13,12 @@ import hashlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import Scope
 
 from api.deps import authenticate_optional
 from api.errors import problem
@@ -126,3 +129,43 @@ def _canonical(content_type: str, body: bytes) -> bytes:
         if boundary:
             return body.replace(boundary.encode("latin-1"), b"BOUNDARY")
     return body
+
+
+API_PREFIX = "/api/v1"
+
+
+class ResourceRouter(APIRouter):
+    """A resource module's router (mounted under API_PREFIX), its routes transactional.
+
+    FastAPI tries every route of every included router in turn, and matches the chosen router
+    twice; with a few hundred routes that cost 1.5-3 ms per request. A module answers only
+    paths whose first segment after the prefix is one of its routes' first segments, so every
+    other module is passed over with one set lookup."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("route_class", TransactionalRoute)
+        super().__init__(**kwargs)
+        self._heads: tuple[int, frozenset[str] | None] = (-1, None)
+
+    def _first_segments(self) -> frozenset[str] | None:
+        known, heads = self._heads
+        if known != len(self.routes):
+            segments = {str(getattr(route, "path", "")).lstrip("/").split("/", 1)[0] for route in self.routes}
+            # a route starting with a parameter (or with no path) could match anything
+            usable = all(seg and "{" not in seg for seg in segments)
+            heads = frozenset(segments) if usable else None
+            self._heads = (len(self.routes), heads)
+        return heads
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        heads = self._first_segments()
+        if heads is not None:
+            path = scope.get("path", "")
+            root = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            if not path.startswith(API_PREFIX + "/"):
+                return Match.NONE, {}
+            if path[len(API_PREFIX) + 1 :].split("/", 1)[0] not in heads:
+                return Match.NONE, {}
+        return super().matches(scope)

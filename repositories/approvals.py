@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
@@ -436,6 +437,6 @@ async def last_decision(
             ApprovalEvent.action.in_(("approved", "rejected", "withdrawn")),
         )
         .order_by(ApprovalEvent.request_id, ApprovalEvent.id.desc())
-        .distinct(ApprovalEvent.request_id)
+        .ext(distinct_on(ApprovalEvent.request_id))
     )
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in (await session.execute(stmt)).all()}

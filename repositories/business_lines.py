@@ -104,7 +104,7 @@ async def stage_counts(session: AsyncSession, line_ids: list[uuid.UUID]) -> dict
         .where(Opportunity.business_line_id.in_(line_ids))
         .group_by(Opportunity.stage_id)
     )
-    return {stage_id: StageCount(int(n_open), int(n_all)) for stage_id, n_open, n_all in rows.tuples()}
+    return {stage_id: StageCount(int(n_open), int(n_all)) for stage_id, n_open, n_all in rows}
 
 
 async def opportunity_count(session: AsyncSession, line_id: uuid.UUID) -> int:

@@ -254,9 +254,9 @@ async def names(
     out: dict[str, dict[uuid.UUID, str]] = {"customer": {}, "user": {}}
     if customers:
         out["customer"] = dict(
-            (await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customers))))
-            .tuples()
-            .all()
+            (
+                await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customers)))
+            ).all()
         )
     out["user"] = await user_names(session, users)
     return out
@@ -333,7 +333,7 @@ async def user_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UU
     if not ids:
         return {}
     rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def latest_special_request(session: AsyncSession, opportunity_id: uuid.UUID) -> uuid.UUID | None:
@@ -356,4 +356,4 @@ async def named(session: AsyncSession, model: Any, ids: set[uuid.UUID]) -> dict[
     if not ids:
         return {}
     rows = await session.execute(select(model.id, model.name).where(model.id.in_(ids)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, any_, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -132,7 +132,7 @@ async def zone_usage(session: AsyncSession, zone_id: uuid.UUID) -> dict[str, boo
             select(
                 exists().where(Team.zone_id == zone_id),
                 exists().where(Customer.zone_id == zone_id),
-                exists().where(User.zone_ids.any(zone_id)),  # type: ignore[arg-type]
+                exists().where(literal(zone_id) == any_(User.zone_ids)),
             )
         )
     ).one()

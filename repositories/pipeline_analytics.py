@@ -142,7 +142,7 @@ async def funnel(session: AsyncSession, scope: DataScope, s: Slice) -> list[Stag
         .group_by(D.stage_id, D.furthest_position, D.status)
     )
     cells: dict[tuple[uuid.UUID, int, str], list[Any]] = {}
-    rows = list((await session.execute(totals)).tuples())
+    rows = list(await session.execute(totals))
     if scope.level not in (ScopeLevel.ALL, ScopeLevel.NONE) and scope.user_id is not None:
         teams = select(OpportunityMember.opportunity_id).where(OpportunityMember.user_id == scope.user_id)
         managed = func.coalesce(visible_to(scope, Opp.owner_id, Opp.zone_id), false())
@@ -155,7 +155,7 @@ async def funnel(session: AsyncSession, scope: DataScope, s: Slice) -> list[Stag
             )
             .group_by(Opp.stage_id, Opp.furthest_position, Opp.status)
         )
-        rows += list((await session.execute(team_only)).tuples())
+        rows += list(await session.execute(team_only))
     for stage_id, furthest, status, n, amount in rows:
         cell = cells.setdefault((stage_id, furthest, status), [0, ZERO])
         cell[0] += int(n)
@@ -211,7 +211,7 @@ async def recent(session: AsyncSession, scope: DataScope, s: Slice) -> list[Rece
         .where(*_where(scope, s), or_(since, and_(closed, Opp.closed_at >= s.start)))
         .group_by(Opp.status, Opp.lost_reason, Opp.lost_to_id)
     )
-    return [RecentCell(*row) for row in (await session.execute(stmt)).tuples()]
+    return [RecentCell(*row) for row in (await session.execute(stmt))]
 
 
 async def days_in_stage(
@@ -240,7 +240,7 @@ async def days_in_stage(
         .where(*conds)
         .group_by(Change.from_stage_id)
     )
-    return {sid: (int(n), Decimal(avg)) for sid, n, avg in (await session.execute(stmt)).tuples()}
+    return {sid: (int(n), Decimal(avg)) for sid, n, avg in (await session.execute(stmt))}
 
 
 async def competitor_names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -249,7 +249,7 @@ async def competitor_names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> d
     rows = await session.execute(
         select(Competitor.id, Competitor.name).where(Competitor.id.in_(sorted(set(ids))))
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 # --- the drill-down ------------------------------------------------------------------------
@@ -334,7 +334,7 @@ async def drill_page(
     cents = cast(Opp.amount * 100, BigInteger)
     paged = keyset(stmt, cents, Opp.id, True, cursor, limit)
     rows, next_cursor = page(
-        [DrillRow(*r) for r in (await session.execute(paged)).tuples()],
+        [DrillRow(*r) for r in (await session.execute(paged))],
         limit,
         lambda r: int(r.amount * 100),
         lambda r: r.id,
@@ -344,11 +344,11 @@ async def drill_page(
     if rows:
         wanted = sorted({r.customer_id for r in rows})
         found = await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(wanted)))
-        customers = dict(found.tuples().all())
+        customers = dict(found.all())
         people = sorted({r.owner_id for r in rows if r.owner_id})
         if people:
             found_users = await session.execute(select(User.id, User.display_name).where(User.id.in_(people)))
-            owners = dict(found_users.tuples().all())
+            owners = dict(found_users.all())
     for r in rows:
         r.customer_name = customers.get(r.customer_id, "—")
         r.owner_name = owners.get(r.owner_id) if r.owner_id else None

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from repositories.models import BusinessLine, SalesTarget, SalesZone, Team, User
@@ -123,7 +124,7 @@ async def total(
             SalesTarget.currency == currency,
             or_(SalesTarget.business_line_id == line_id, SalesTarget.business_line_id.is_(None)),
         )
-        .distinct(SalesTarget.scope_id, SalesTarget.month)
+        .ext(distinct_on(SalesTarget.scope_id, SalesTarget.month))
         .order_by(SalesTarget.scope_id, SalesTarget.month, SalesTarget.business_line_id.nulls_last())
     )
     if scope_ids is not None:
@@ -145,7 +146,7 @@ async def scope_names(
     ):
         if ids:
             rows = await session.execute(select(model.id, column).where(model.id.in_(sorted(ids))))  # type: ignore[attr-defined]
-            out.update({(kind, i): name for i, name in rows.tuples()})
+            out.update({(kind, i): name for i, name in rows})
     return out
 
 

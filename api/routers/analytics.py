@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Output
 from services.context import Actor
 from services.lead_board import LeadBoardService
 
-router = APIRouter(tags=["analytics"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["analytics"])
 
 
 class LeadCounts(Output):

@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from pydantic import Field
 
 from api.deps import Authorize, Ctx, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Output, Page, UserRef
 from services.api_keys import ApiKeyService, KeyView
 from services.context import Actor
 
-router = APIRouter(tags=["api-keys"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["api-keys"])
 
 
 class ApiKeyCreate(Input):

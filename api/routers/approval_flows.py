@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 from pydantic import Field, model_validator
 
 from api.deps import Authorize, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, Output, UserRef
 from domain.approvals import ApproverKind, Facts, Mode, Operator, RejectTarget, RequestKind, SelfApproval
 from domain.customers import CustomerLevel
@@ -20,7 +20,7 @@ from repositories import approval_flows as repo
 from services.approval_flows import ApprovalFlowService
 from services.context import Actor
 
-router = APIRouter(tags=["approvals"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["approvals"])
 
 ConditionField = Literal[
     "amount", "discount_pct", "quantity", "category", "customer_level", "to_level", "zone_id"

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 from pydantic import Field, field_validator
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, NamedRef, Output, Page, PhoneNumber, UserRef
 from domain.approvals import Decision, RequestKind
 from domain.customers import CustomerLevel, normalize_bank_account, normalize_tax_number
@@ -23,7 +23,7 @@ from services.approvals import KIND_LABELS, ApprovalService, Detail, describe_st
 from services.context import Actor
 from services.customer_changes import CustomerChangeService
 
-router = APIRouter(tags=["approvals"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["approvals"])
 
 Box = Literal["pending", "submitted", "done", "all", "admin_queue"]
 Status = Literal["pending", "approved", "rejected", "withdrawn"]

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 from pydantic import Field
 
 from api.deps import Authorize, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, Output
 from domain.customers import CompanySize
 from domain.errors import FieldError
@@ -18,7 +18,7 @@ from repositories import lead_routing as routing_repo
 from services.context import Actor
 from services.lead_routing import AssignmentRuleService, LeadRouter
 
-router = APIRouter(tags=["assignment rules"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["assignment rules"])
 
 ActionType = Literal[
     "user", "team_round_robin", "team_weighted", "team_least_loaded", "zone_pool", "zone_leader_queue"

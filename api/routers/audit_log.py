@@ -6,15 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Output, Page, UserRef
 from services.audit_log import AuditLogService, present
 from services.context import Actor
 
-router = APIRouter(tags=["audit"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["audit"])
 
 
 class AuditEntryOut(Output):

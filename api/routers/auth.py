@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import Depends, Form, Request, status
 from pydantic import BaseModel
 
 from api.deps import Ctx, CurrentPrincipal, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input
 from services.auth import AuthService
 from services.users import UserService
 
-router = APIRouter(tags=["auth"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["auth"])
 
 
 class TokenOut(BaseModel):

@@ -9,18 +9,18 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 from pydantic import Field
 
 from api.deps import Authorize, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, Output
 from domain.customers import DecisionRole
 from domain.opportunities import DocumentKind, ExitCriteria, ForecastCategory, StageKind
 from services.business_lines import BusinessLineService, LineView, criteria_options, thresholds
 from services.context import Actor
 
-router = APIRouter(tags=["business-lines"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["business-lines"])
 
 Reader = Annotated[Actor, Depends(Authorize("business_line", "read"))]
 Manager = Annotated[Actor, Depends(Authorize("business_line", "manage"))]

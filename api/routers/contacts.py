@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from api.deps import Authorize, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Items, Page
 from api.schemas_customers import (
     ContactCreate,
@@ -22,7 +22,7 @@ from services.contacts import ContactService
 from services.context import Actor
 from services.follow_ups import FollowUpService
 
-router = APIRouter(route_class=TransactionalRoute)
+router = ResourceRouter()
 
 
 @router.get(

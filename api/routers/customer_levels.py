@@ -8,18 +8,18 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 from pydantic import Field
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, NamedRef, Output, Page, UserRef
 from domain.customers import CompanySize, CustomerLevel
 from repositories import customer_levels as levels_repo
 from services.context import Actor
 from services.customer_levels import LevelRequestService, LevelRequestView, update_level_definition
 
-router = APIRouter(tags=["customer levels"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["customer levels"])
 
 LevelCode = Literal["normal", "KA", "SKA"]
 RequestStatus = Literal["pending", "approved", "rejected", "withdrawn"]

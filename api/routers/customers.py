@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from api.deps import Authorize, Ctx, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Page
 from api.schemas_customers import CustomerCreate, CustomerListItem, CustomerOut, CustomerUpdate, list_item
 from domain.contact_info import InvalidPhone, normalize_mobile
@@ -24,7 +24,7 @@ from services.customer_recycling import recycle_clock
 from services.customers import CustomerService
 from services.spreadsheet import ExportFormat
 
-router = APIRouter(tags=["customers"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["customers"])
 
 
 async def _service(

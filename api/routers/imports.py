@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
+from fastapi import Depends, File, Form, Query, UploadFile, status
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.context import AppContext
 from api.deps import Authorize, Ctx, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Output, Page
 from domain.errors import FieldError
 from repositories import lead_imports as repo
@@ -26,7 +26,7 @@ from services.lead_files import FIELDS, MAX_BYTES, read_table, template_rows
 from services.lead_import import LeadImportService
 from services.spreadsheet import XLSX_TYPE, ExportFormat, spreadsheet
 
-router = APIRouter(tags=["imports"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["imports"])
 MAX_ERROR_ROWS = 200_000
 
 

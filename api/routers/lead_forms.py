@@ -6,18 +6,18 @@ import re
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import Depends, Path, Request, Response, status
 from pydantic import Field, field_validator
 
 from api.deps import Authorize, Ctx, IfMatch, Session, etag
 from api.routers.leads import LeadCreate
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, Output
 from repositories import leads as leads_repo
 from services.context import Actor
 from services.lead_forms import LeadFormService
 
-router = APIRouter(tags=["leads"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["leads"])
 ORIGIN = r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$"
 
 

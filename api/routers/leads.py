@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import EmailStr, Field, field_validator
 
 from api.deps import Authorize, Ctx, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, MobileNumber, Output, Page, Uscc, UserRef
 from domain.customers import CompanySize
 from domain.errors import FieldErrors
@@ -30,7 +30,7 @@ from services.lead_recycling import LeadRecyclingService
 from services.leads import ChannelService, LeadService
 from services.spreadsheet import XLSX_TYPE, ExportFormat
 
-router = APIRouter(tags=["leads"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["leads"])
 
 REGION = r"^\d{6}$"
 

@@ -6,16 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import Field
 
 from api.deps import Session, authenticate
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Output, Page
 from services.authz import Principal
 from services.notifications import NotificationService
 
-router = APIRouter(tags=["notifications"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["notifications"])
 
 
 class NotificationOut(Output):

@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from api.deps import Authorize, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Items, Page
 from api.schemas_opportunities import (
     Board,
@@ -36,7 +36,7 @@ from services.opportunities import LostData, WonData, lost_reasons
 from services.opportunity_registration import RegistrationService
 from services.opportunity_views import OpportunityViews
 
-router = APIRouter(tags=["opportunities"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["opportunities"])
 
 Reader = Annotated[Actor, Depends(Authorize("opportunity", "read"))]
 

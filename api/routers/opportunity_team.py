@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 from pydantic import AwareDatetime, Field
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, Output, Page, UserRef
 from api.schemas_customers import ContactCreate
 from domain.customers import Attitude, DecisionRole
@@ -27,7 +27,7 @@ from services.context import Actor
 from services.decision_chain import Chart, DecisionChainService
 from services.opportunity_team import OpportunityTeamService
 
-router = APIRouter(route_class=TransactionalRoute)
+router = ResourceRouter()
 
 # the gate only authenticates and checks the role may read opportunities; OpportunityAccess
 # decides per opportunity (404 unseen, 403 seen but not changeable)

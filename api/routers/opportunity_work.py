@@ -11,12 +11,12 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 from pydantic import Field, field_validator
 
 from api.deps import Authorize, Ctx, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, NamedRef, Output, Page, UserRef
 from domain.customers import FollowUpKind
 from domain.opportunities import DocumentKind
@@ -28,7 +28,7 @@ from services.opportunity_follow_ups import MAX_INVITEES, OpportunityFollowUpSer
 from services.opportunity_requirements import RequirementService
 from services.samples import SampleService
 
-router = APIRouter(route_class=TransactionalRoute)
+router = ResourceRouter()
 
 Reader = Annotated[Actor, Depends(Authorize("opportunity", "read"))]
 BASE = "/opportunities/{opportunity_id}"

@@ -6,17 +6,17 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from pydantic import Field, StringConstraints
 
 from api.deps import Authorize, Ctx, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, Output, Page, UserRef
 from repositories.models import Department
 from services.context import Actor
 from services.org import OrgService, TeamView, ZoneView
 
-router = APIRouter(route_class=TransactionalRoute)
+router = ResourceRouter()
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ZoneCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]

@@ -8,17 +8,17 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from pydantic import Field
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, NamedRef, Output, Page, UserRef
 from services.context import Actor
 from services.pipeline_analytics import Filters, PipelineAnalytics
 from services.sales_targets import SalesTargetService, TargetInput, month_of, this_month
 
-router = APIRouter(tags=["pipeline"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["pipeline"])
 
 Reader = Annotated[Actor, Depends(Authorize("opportunity", "read"))]
 Manager = Annotated[Actor, Depends(Authorize("sales_target", "manage"))]

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from pydantic import Field, model_validator
 
 from api.deps import Authorize, IfMatch, Session, etag
 from api.routers.customers import detail_out
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, NamedRef, Output, Page
 from api.schemas_customers import CustomerOut
 from domain.customers import CustomerLevel
@@ -25,7 +25,7 @@ from services.customers import CustomerService
 from services.pool_admin import PoolAdminService
 from services.pools import PoolService, TransferService, pool_rules, update_pool_rules
 
-router = APIRouter(tags=["pools"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["pools"])
 
 
 class PoolOut(Output):

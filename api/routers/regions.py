@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Items, Output
 from repositories import regions as regions_repo
 
-router = APIRouter(tags=["regions"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["regions"])
 
 
 class RegionOut(Output):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 from pydantic import BaseModel, Field
 
 from api.deps import Authorize, Ctx, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items
 from domain.access import RESOURCES
 from domain.scope import SCOPE_NAMES
 from repositories.models import Role
 from services.roles import RoleService, Rule
 
-router = APIRouter(tags=["roles"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["roles"])
 
 ROLE_NAME = r"^[a-z][a-z0-9_]{1,63}$"
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 from pydantic import Field
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, Output
 from repositories import settings as settings_repo
 from repositories.db import after_commit
@@ -19,7 +19,7 @@ from services.lead_reference import lead_reference_changed
 from services.lead_settings import LeadSettingsService, lead_rules, scoring_as_dict, scoring_rules
 from services.settings import SettingsService
 
-router = APIRouter(tags=["settings"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["settings"])
 
 
 class CustomerRules(Output):

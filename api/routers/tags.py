@@ -6,18 +6,18 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 from pydantic import Field
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, Output
 from api.schemas_customers import TagRef
 from repositories import tags as tags_repo
 from services.context import Actor
 from services.tags import TagService
 
-router = APIRouter(tags=["tags"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["tags"])
 
 
 class CategoryIn(Input):

@@ -7,17 +7,17 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import Field
 
 from api.deps import Authorize, Session
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, NamedRef, Output, Page, UserRef
 from repositories.tasks import TaskRow
 from services.context import Actor
 from services.tasks import TaskService
 
-router = APIRouter(tags=["tasks"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["tasks"])
 
 TaskStatus = Literal["open", "done", "declined"]
 

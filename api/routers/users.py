@@ -6,17 +6,17 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from pydantic import EmailStr, Field, field_validator
 
 from api.deps import Authorize, Ctx, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, MobileNumber, NamedRef, Output, Page
 from repositories.models import User
 from services.context import Actor
 from services.users import UserService
 
-router = APIRouter(tags=["users"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["users"])
 
 USERNAME = r"^[A-Za-z0-9_.\-]{3,64}$"
 

@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from pydantic import Field
 
 from api.deps import Authorize, IfMatch, Session, etag
-from api.routing import TransactionalRoute
+from api.routing import ResourceRouter
 from api.schemas import Input, Items, Output, Page
 from domain.events import EVENT_TYPES, SUBSCRIBABLE
 from domain.webhooks import MAX_ATTEMPTS
@@ -25,7 +25,7 @@ from services.channels import CHANNELS, masked
 from services.context import Actor
 from services.webhooks import ChannelSettingsService, WebhookService
 
-router = APIRouter(tags=["webhooks"], route_class=TransactionalRoute)
+router = ResourceRouter(tags=["webhooks"])
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
