@@ -859,50 +859,8 @@ class Opportunity(Versioned, Base):
         Index("ix_opportunities_close", "expected_close_date", "id"),
         Index("ix_opportunities_closed", "status", "closed_at"),
         Index("ix_opportunities_stage", "stage_id", "status"),
-        # the funnel: one index-only pass per business line over the columns it sums
-        Index(
-            "ix_opportunities_funnel",
-            "business_line_id",
-            "stage_id",
-            "status",
-            postgresql_include=[
-                "amount",
-                "currency",
-                "furthest_position",
-                "owner_id",
-                "zone_id",
-                "created_at",
-            ],
-        ),
-        # a director's / a rep's funnel: the same columns, reached through the zone or the owner
-        Index(
-            "ix_opportunities_zone_funnel",
-            "zone_id",
-            "business_line_id",
-            postgresql_include=[
-                "stage_id",
-                "status",
-                "amount",
-                "currency",
-                "furthest_position",
-                "owner_id",
-                "created_at",
-            ],
-        ),
-        Index(
-            "ix_opportunities_owner_funnel",
-            "owner_id",
-            "business_line_id",
-            postgresql_include=[
-                "stage_id",
-                "status",
-                "amount",
-                "currency",
-                "furthest_position",
-                "zone_id",
-                "created_at",
-            ],
-        ),
+        # the funnel reads opportunity_funnel_deltas, not these rows: no covering funnel index
+        # (each would cost every stage move one more index entry)
         Index("ix_opportunities_queue", "zone_id", "created_at", postgresql_where=text("queue IS NOT NULL")),
         Index(
             "ix_opportunities_conflict",

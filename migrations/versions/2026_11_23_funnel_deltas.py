@@ -1,6 +1,7 @@
 """the funnel's running totals (issue 6): opportunity_funnel_deltas, written by statement
 triggers on opportunities and folded by the worker, so the pipeline board sums a few thousand
-rows instead of every opportunity of a line
+rows instead of every opportunity of a line; the covering funnel indexes on opportunities go
+(every stage move wrote an entry in each)
 
 Revision ID: 3e8c0a7d5b21
 Revises: 7b1d4e2f9a60
@@ -59,6 +60,22 @@ TRIGGERS = (
 )
 
 
+FUNNEL_INDEXES = {
+    "ix_opportunities_funnel": (
+        ["business_line_id", "stage_id", "status"],
+        ["amount", "currency", "furthest_position", "owner_id", "zone_id", "created_at"],
+    ),
+    "ix_opportunities_zone_funnel": (
+        ["zone_id", "business_line_id"],
+        ["stage_id", "status", "amount", "currency", "furthest_position", "owner_id", "created_at"],
+    ),
+    "ix_opportunities_owner_funnel": (
+        ["owner_id", "business_line_id"],
+        ["stage_id", "status", "amount", "currency", "furthest_position", "zone_id", "created_at"],
+    ),
+}
+
+
 def upgrade() -> None:
     op.create_table(
         "opportunity_funnel_deltas",
@@ -89,9 +106,13 @@ def upgrade() -> None:
         f"INSERT INTO opportunity_funnel_deltas ({KEY}, n, amount) "
         f"SELECT {KEY}, count(*), sum(amount) FROM opportunities GROUP BY {KEY}"
     )
+    for name in FUNNEL_INDEXES:
+        op.drop_index(name, table_name="opportunities")
 
 
 def downgrade() -> None:
+    for name, (columns, included) in FUNNEL_INDEXES.items():
+        op.create_index(name, "opportunities", columns, postgresql_include=included)
     for name in ("opportunities_funnel_insert", "opportunities_funnel_update", "opportunities_funnel_delete"):
         op.execute(f"DROP TRIGGER IF EXISTS {name} ON opportunities")
     op.execute("DROP FUNCTION IF EXISTS opportunity_funnel_track()")
