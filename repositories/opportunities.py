@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, any_, exists, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, any_, exists, false, func, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain.scope import DataScope, ScopeLevel
 from repositories.models import (
+    BusinessLine,
+    Competitor,
     Customer,
     FollowUp,
     Opportunity,
@@ -23,6 +26,7 @@ from repositories.models import (
     OpportunityMember,
     OpportunityStageChange,
     PipelineStage,
+    Team,
     User,
 )
 from repositories.pagination import keyset, page
@@ -349,6 +353,41 @@ async def latest_special_request(session: AsyncSession, opportunity_id: uuid.UUI
         .order_by(ApprovalRequest.submitted_at.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DetailNames:
+    """What one opportunity's detail names, read in one statement."""
+
+    line: Any  # the business line's name (zh / en)
+    customer: str | None
+    owner: str | None
+    team: str | None
+    lost_to: str | None
+    conflict_with: str | None
+
+
+async def detail_names(session: AsyncSession, opp: Opportunity) -> DetailNames:
+    """The line, customer, owner, team, winning competitor and conflicting opportunity names of
+    one opportunity: one round trip (a stage move answers with the detail)."""
+
+    def name_of(column: Any, key: Any, value: uuid.UUID | None) -> Any:
+        return select(column).where(key == value).scalar_subquery() if value else literal(None)
+
+    Other = aliased(Opportunity)
+    row = (
+        await session.execute(
+            select(
+                name_of(BusinessLine.name, BusinessLine.id, opp.business_line_id),
+                name_of(Customer.name, Customer.id, opp.customer_id),
+                name_of(User.display_name, User.id, opp.owner_id),
+                name_of(Team.name, Team.id, opp.team_id),
+                name_of(Competitor.name, Competitor.id, opp.lost_to_id),
+                name_of(Other.name, Other.id, opp.conflict_with_id),
+            )
+        )
+    ).one()
+    return DetailNames(*row)
 
 
 async def named(session: AsyncSession, model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -16,7 +16,7 @@ from domain.errors import FieldError
 from domain.opportunities import Stage, StageKind, weighted
 from repositories import business_lines as lines_repo
 from repositories import opportunities as repo
-from repositories.models import Competitor, Opportunity, Team
+from repositories.models import Opportunity
 from services.context import Actor
 from services.opportunities import OpportunityService
 
@@ -119,17 +119,20 @@ class OpportunityViews:
         return await self.detail_of(opp)
 
     async def detail_of(self, opp: Opportunity) -> dict[str, Any]:
-        line = await lines_repo.get(self.session, opp.business_line_id)
-        assert line is not None
-        stages = await self.service.stages(line.id)
+        named = await repo.detail_names(self.session, opp)
+        stages = await self.service.stages(opp.business_line_id)
         status = await self.service.stage_status(opp, stages)
-        [item] = await self.items([opp])
-        teams = await repo.named(self.session, Team, {opp.team_id} if opp.team_id else set())
-        competitors = await repo.named(
-            self.session, Competitor, {opp.lost_to_id} if opp.lost_to_id else set()
-        )
-        conflicts = await repo.named(
-            self.session, Opportunity, {opp.conflict_with_id} if opp.conflict_with_id else set()
+        names = {
+            "customer": {opp.customer_id: named.customer or ""},
+            "user": {opp.owner_id: named.owner} if opp.owner_id and named.owner is not None else {},
+        }
+        item = self._item(opp, {s.id: s for s in stages}[opp.stage_id], names, datetime.now(UTC))
+        teams = {opp.team_id: named.team} if opp.team_id and named.team is not None else {}
+        competitors = {opp.lost_to_id: named.lost_to} if opp.lost_to_id and named.lost_to is not None else {}
+        conflicts = (
+            {opp.conflict_with_id: named.conflict_with}
+            if opp.conflict_with_id and named.conflict_with is not None
+            else {}
         )
         current = next(s for s in stages if s.id == opp.stage_id)
         ticked = opp.checklist or {}
@@ -163,7 +166,7 @@ class OpportunityViews:
         access = self.service.access
         return {
             **item,
-            "business_line": {"id": line.id, "name": line.name},
+            "business_line": {"id": opp.business_line_id, "name": named.line},
             "products": opp.products or [],
             "product": opp.product,
             "description": opp.description,
