@@ -55,6 +55,7 @@ from bench import generate as gen
 from bench.approvals import serve
 from bench.claim import Conn, latency
 from bench.http import Server, _load
+from repositories import pipeline_funnel
 
 Log = Callable[[str], None]
 
@@ -1172,6 +1173,17 @@ async def _run_moves(
 # --- the group ------------------------------------------------------------------------------------
 
 
+async def _fold_funnel(url: str) -> None:
+    """What the worker's minute job does: the funnel's appended totals (earlier runs' moves and
+    their restoring) folded into one row per group, as a running system has them."""
+    conn = await asyncpg.connect(gen.plain_url(url))
+    try:
+        async with conn.transaction():
+            await conn.execute(str(pipeline_funnel.COMPACT))
+    finally:
+        await conn.close()
+
+
 async def run_pipeline_bench(
     db_url: str,
     redis_url: str | None,
@@ -1193,6 +1205,7 @@ async def run_pipeline_bench(
     stage moves through the real app."""
     n = opportunities if opportunities is not None else opportunities_for(scale)
     meta = await ensure_pipeline(db_url, n, log)
+    await _fold_funnel(db_url)
     who = await _subjects(db_url)
     seq_seconds = sequential_seconds if sequential_seconds is not None else max(1.0, seconds / 2)
     results: list[dict[str, Any]] = []

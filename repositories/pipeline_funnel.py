@@ -17,7 +17,7 @@ KEY = "business_line_id, currency, stage_id, furthest_position, status, owner_id
 _MATCH = " AND ".join(f"d.{c} IS NOT DISTINCT FROM g.{c}" for c in KEY.split(", "))
 
 # the groups holding more than one row (or a zero total) become one row each, or none
-_COMPACT = text(f"""
+COMPACT = text(f"""
 WITH groups AS (
   SELECT {KEY} FROM opportunity_funnel_deltas
   GROUP BY {KEY}
@@ -44,7 +44,7 @@ async def compact(session: AsyncSession) -> tuple[int, int]:
     holds the lock."""
     if not await session.scalar(_LOCK):
         return 0, 0
-    removed, written = (await session.execute(_COMPACT)).one()
+    removed, written = (await session.execute(COMPACT)).one()
     return int(removed), int(written)
 
 
