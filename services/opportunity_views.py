@@ -29,6 +29,11 @@ def _ref(
     return {"id": key, field: ids_names.get(key, "")}
 
 
+def _one(key: uuid.UUID | None, name: str | None) -> dict[uuid.UUID, str]:
+    """One id → name, as _ref reads it (nothing when there is no id or no such row)."""
+    return {key: name} if key is not None and name is not None else {}
+
+
 class OpportunityViews:
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.session = session
@@ -122,19 +127,9 @@ class OpportunityViews:
         named = await repo.detail_names(self.session, opp)
         stages = await self.service.stages(opp.business_line_id)
         status = await self.service.stage_status(opp, stages)
-        names = {
-            "customer": {opp.customer_id: named.customer or ""},
-            "user": {opp.owner_id: named.owner} if opp.owner_id and named.owner is not None else {},
-        }
-        item = self._item(opp, {s.id: s for s in stages}[opp.stage_id], names, datetime.now(UTC))
-        teams = {opp.team_id: named.team} if opp.team_id and named.team is not None else {}
-        competitors = {opp.lost_to_id: named.lost_to} if opp.lost_to_id and named.lost_to is not None else {}
-        conflicts = (
-            {opp.conflict_with_id: named.conflict_with}
-            if opp.conflict_with_id and named.conflict_with is not None
-            else {}
-        )
         current = next(s for s in stages if s.id == opp.stage_id)
+        names = {"customer": _one(opp.customer_id, named.customer), "user": _one(opp.owner_id, named.owner)}
+        item = self._item(opp, current, names, datetime.now(UTC))
         ticked = opp.checklist or {}
         path = [
             {
@@ -171,7 +166,7 @@ class OpportunityViews:
             "product": opp.product,
             "description": opp.description,
             "lead_id": opp.lead_id,
-            "team": _ref(teams, opp.team_id),
+            "team": _ref(_one(opp.team_id, named.team), opp.team_id),
             "furthest_position": opp.furthest_position,
             "closed_at": opp.closed_at,
             "won_amount": opp.won_amount,
@@ -179,8 +174,8 @@ class OpportunityViews:
             "contract_number": opp.contract_number,
             "lost_reason": opp.lost_reason,
             "lost_note": opp.lost_note,
-            "lost_to": _ref(competitors, opp.lost_to_id),
-            "conflict_with": _ref(conflicts, opp.conflict_with_id),
+            "lost_to": _ref(_one(opp.lost_to_id, named.lost_to), opp.lost_to_id),
+            "conflict_with": _ref(_one(opp.conflict_with_id, named.conflict_with), opp.conflict_with_id),
             "conflict_status": opp.conflict_status,
             "routing_trace": opp.routing_trace or {},
             "approval_request_id": await repo.latest_special_request(self.session, opp.id)
